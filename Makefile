@@ -1,0 +1,48 @@
+# Two commands do all the set-up: `make demo` and `make test` (see README).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
+
+.PHONY: demo test lint typecheck pytest build validate timeline bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# The dev environment is pinned by constraints.txt so that builds are reproducible.
+$(VENV)/.dev-installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.dev-installed
+	$(BIN)/kerman-warning build
+	$(BIN)/kerman-warning validate
+	$(BIN)/kerman-warning info
+	$(BIN)/python -m kerman_warning.demo
+
+test: $(VENV)/.dev-installed lint typecheck pytest
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check src tests benchmarks docs
+	$(BIN)/ruff format --check src tests benchmarks docs
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
+
+pytest: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -q
+
+build: $(VENV)/.dev-installed
+	$(BIN)/kerman-warning build
+
+validate: $(VENV)/.dev-installed
+	$(BIN)/kerman-warning validate
+
+timeline: $(VENV)/.dev-installed
+	$(BIN)/python docs/timeline.py
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python benchmarks/bench_load.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

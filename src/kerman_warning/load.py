@@ -1,0 +1,130 @@
+"""Load the data package: Arrow tables, pandas frames, the descriptor, schemas and the text.
+
+Nothing heavy is imported at module level: pyarrow and pandas are imported by the functions
+that need them, so that `import kerman_warning` costs next to nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from typing import TYPE_CHECKING, Any, Literal
+
+from ._errors import PackageError
+from ._package import PathLike, open_package
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+__all__ = [
+    "datapackage",
+    "load",
+    "load_all",
+    "load_pandas",
+    "resource_names",
+    "schema",
+    "text",
+]
+
+Format = Literal["parquet", "csv"]
+
+
+def datapackage(*, path: PathLike | None = None) -> dict[str, Any]:
+    """The Data Package descriptor (`datapackage.json`) as a dict (a copy: edit it freely)."""
+    import copy
+
+    return copy.deepcopy(open_package(path).descriptor)
+
+
+def resource_names(*, path: PathLike | None = None) -> list[str]:
+    """The names of the tabular resources, in descriptor order."""
+    return open_package(path).table_names()
+
+
+def schema(name: str, *, path: PathLike | None = None) -> dict[str, Any]:
+    """The Table Schema of resource `name` as a dict."""
+    return open_package(path).schema(name)
+
+
+def load(name: str, *, path: PathLike | None = None, format: Format = "parquet") -> pa.Table:
+    """Resource `name` as a `pyarrow.Table`, typed by its Table Schema, in primary-key order.
+
+    Dates are `date32`, integers `int64`, booleans `bool`, controlled vocabularies dictionary
+    encoded (ordered where the schema says so). `format="csv"` reads and types the hand-edited
+    CSV instead of the Parquet copy; both give equal tables.
+    """
+    package = open_package(path)
+    if format == "parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(package.parquet_path(name))
+    if format == "csv":
+        from .schema import read_csv
+
+        resource = package.table(name)
+        table = read_csv(
+            package.resolve(resource.get("path"), what=f"path of {name!r}"), package.schema(name)
+        )
+        keys = package.schema(name).get("primaryKey", [])
+        return table.sort_by([(key, "ascending") for key in keys]) if keys else table
+    raise PackageError(f"format must be 'parquet' or 'csv', not {format!r}")
+
+
+def load_all(*, path: PathLike | None = None, format: Format = "parquet") -> dict[str, pa.Table]:
+    """Every tabular resource, by name, as `pyarrow.Table`s."""
+    return {name: load(name, path=path, format=format) for name in resource_names(path=path)}
+
+
+def load_pandas(
+    name: str, *, path: PathLike | None = None, format: Format = "parquet"
+) -> pd.DataFrame:
+    """Resource `name` as a `pandas.DataFrame` with nullable dtypes and a RangeIndex.
+
+    Integers are `Int64`, booleans `boolean`, text `string`, dates `datetime64`, controlled
+    vocabularies `category` (ordered where the schema says so). Needs the `pandas` extra.
+    """
+    try:
+        import pandas as pd
+    except ImportError:
+        raise PackageError(
+            "load_pandas needs pandas: pip install 'kerman-warning[pandas]'"
+        ) from None
+    import pyarrow as pa
+
+    mapping = {
+        pa.int64(): pd.Int64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+        pa.string(): pd.StringDtype(),
+    }
+    table = load(name, path=path, format=format)
+    return table.to_pandas(types_mapper=mapping.get, date_as_object=False)
+
+
+def text(document_id: str | None = None, *, path: PathLike | None = None) -> str:
+    """The text of a document, the string every `start`/`end` offset points into.
+
+    With one document in the package, `document_id` may be left out. The text's SHA-256 is
+    checked against the `documents` table before it is returned.
+    """
+    package = open_package(path)
+    documents = package.table("documents")
+    with package.resolve(documents.get("path"), what="path of 'documents'").open(
+        encoding="utf-8", newline=""
+    ) as handle:
+        rows = list(csv.DictReader(handle))
+    if document_id is None:
+        if len(rows) != 1:
+            ids = ", ".join(row["doc_id"] for row in rows)
+            raise PackageError(
+                f"several documents ({ids}): name one, e.g. text({rows[0]['doc_id']!r})"
+            )
+        document_id = rows[0]["doc_id"]
+    for row in rows:
+        if row["doc_id"] == document_id:
+            raw = package.resolve(row["text_path"], what=f"text of {document_id!r}").read_bytes()
+            if hashlib.sha256(raw).hexdigest() != row["text_sha256"]:
+                raise PackageError(f"text of {document_id!r} does not match its text_sha256")
+            # newline="" semantics: the bytes decoded as they are, so offsets count every char.
+            return raw.decode("utf-8")
+    raise PackageError(f"no document {document_id!r} in documents.csv")

@@ -1,0 +1,219 @@
+"""Table Schema (Frictionless v2) to Arrow types, typed CSV reading, and JSON Schema for rows.
+
+The Table Schemas in `schemas/` are the single source of truth for structure: everything typed
+in this package (Parquet copies, pandas dtypes, JSON Schemas, the data dictionary) is derived
+here from them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._errors import DataError, PackageError, where
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = [
+    "CellError",
+    "arrow_schema",
+    "categories",
+    "json_schema",
+    "read_csv",
+    "read_csv_text",
+    "typed_columns",
+]
+
+# Strict spellings: ASCII digits only (Arabic-Indic digits are not numbers here), no NaN/INF.
+_PATTERNS = {
+    "integer": r"^[+-]?[0-9]+$",
+    "number": r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$",
+    "date": r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+}
+_TRUE = ("true",)
+_FALSE = ("false",)
+_JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
+
+
+@dataclass(frozen=True)
+class CellError:
+    """A cell whose text does not parse as its field's type (`line` is the CSV line, 1-based)."""
+
+    field: str
+    line: int
+    value: str
+    expected: str
+
+
+def categories(field: dict[str, Any]) -> list[str] | None:
+    """The values of a v2 `categories` list (plain values or `{value, label}` objects)."""
+    raw = field.get("categories")
+    if raw is None:
+        return None
+    return [str(item["value"]) if isinstance(item, dict) else str(item) for item in raw]
+
+
+def arrow_type(field: dict[str, Any]) -> pa.DataType:
+    """The Arrow type of one Table Schema field; categories become dictionary-encoded strings."""
+    import pyarrow as pa
+
+    kind = field.get("type", "string")
+    if kind == "string" and categories(field) is not None:
+        return pa.dictionary(pa.int32(), pa.string(), ordered=bool(field.get("categoriesOrdered")))
+    types = {
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "boolean": pa.bool_(),
+        "date": pa.date32(),
+    }
+    if kind not in types:
+        raise PackageError(f"field {field.get('name')!r}: type {kind!r} is not supported")
+    return types[kind]
+
+
+def arrow_schema(table_schema: dict[str, Any]) -> pa.Schema:
+    """The Arrow schema of a resource, with each field's description kept as field metadata."""
+    import pyarrow as pa
+
+    fields = []
+    for field in table_schema["fields"]:
+        required = bool(field.get("constraints", {}).get("required"))
+        meta = {"description": field.get("description", "")}
+        fields.append(pa.field(field["name"], arrow_type(field), not required, metadata=meta))
+    return pa.schema(fields)
+
+
+def read_csv_text(path: Path, names: list[str]) -> pa.Table:
+    """Every cell of a CSV as text (empty cell -> null), header checked against `names`."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        head = path.open("rb").read(3)
+    except OSError as error:
+        raise PackageError(f"{path.name}: cannot read ({error.strerror})") from None
+    if head.startswith(b"\xef\xbb\xbf"):
+        raise DataError(f"{path.name}:1: starts with a byte order mark; save as UTF-8 without BOM")
+    read = pacsv.ReadOptions(column_names=None, use_threads=False, block_size=1 << 26)
+    parse = pacsv.ParseOptions(newlines_in_values=True)
+    convert = pacsv.ConvertOptions(
+        column_types=dict.fromkeys(names, pa.string()),
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+        null_values=[""],
+    )
+    try:
+        table = pacsv.read_csv(path, read, parse, convert)
+    except pa.ArrowInvalid as error:
+        message = str(error).splitlines()[0]
+        if "Empty CSV file" in message:
+            raise DataError(f"{path.name}:1: the file is empty; expected a header row") from None
+        raise DataError(f"{path.name}: not a readable UTF-8 CSV ({message})") from None
+    if table.column_names != names:
+        raise DataError(
+            f"{path.name}:1: header {table.column_names} does not match the schema fields {names}"
+        )
+    return table
+
+
+def typed_columns(
+    text: pa.Table, table_schema: dict[str, Any]
+) -> tuple[dict[str, pa.Array], list[CellError]]:
+    """Cast each text column to its field's type; cells that do not parse become CellErrors."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns: dict[str, pa.Array] = {}
+    errors: list[CellError] = []
+    for field in table_schema["fields"]:
+        name, kind = field["name"], field.get("type", "string")
+        raw = text.column(name).combine_chunks()
+        target = arrow_type(field)
+        if kind == "string":
+            values = categories(field)
+            if values is None:
+                columns[name] = raw
+                continue
+            indices = pc.index_in(raw, value_set=pa.array(values, pa.string()))
+            bad = pc.and_(pc.is_valid(raw), pc.is_null(indices))
+            columns[name] = pa.DictionaryArray.from_arrays(
+                indices.cast(pa.int32()), pa.array(values, pa.string()), ordered=target.ordered
+            )
+            expected = "one of the categories " + ", ".join(values)
+        elif kind == "boolean":
+            ok = pc.is_in(raw, value_set=pa.array(_TRUE + _FALSE))
+            bad = pc.and_(pc.is_valid(raw), pc.invert(ok))
+            columns[name] = pc.is_in(raw, value_set=pa.array(_TRUE))
+            columns[name] = pc.if_else(pc.is_null(raw), pa.scalar(None, pa.bool_()), columns[name])
+            expected = "true or false"
+        else:
+            ok = pc.match_substring_regex(raw, _PATTERNS[kind])
+            if kind == "date":
+                parsed = pc.strptime(raw, format="%Y-%m-%d", unit="s", error_is_null=True)
+                ok = pc.and_(ok, pc.is_valid(parsed))
+            bad = pc.and_(pc.is_valid(raw), pc.invert(ok))
+            safe = pc.if_else(bad, pa.scalar(None, pa.string()), raw)
+            columns[name] = safe.cast(target)
+            expected = {
+                "integer": "an integer written with ASCII digits",
+                "number": "a finite decimal number written with ASCII digits",
+                "date": "a calendar date written YYYY-MM-DD",
+            }[kind]
+        for row in pc.indices_nonzero(pc.fill_null(bad, False)).to_pylist():
+            errors.append(CellError(name, row + 2, raw[row].as_py(), expected))
+    return columns, errors
+
+
+def read_csv(path: Path, table_schema: dict[str, Any]) -> pa.Table:
+    """A CSV resource as a typed Arrow table, or a DataError naming the first bad cell."""
+    import pyarrow as pa
+
+    schema = arrow_schema(table_schema)
+    text = read_csv_text(path, schema.names)
+    columns, errors = typed_columns(text, table_schema)
+    if errors:
+        first = errors[0]
+        raise DataError(
+            f"{where(path.name, first.line, first.field)}: {first.value!r} is not {first.expected}"
+        )
+    return pa.table([columns[name] for name in schema.names], schema=schema)
+
+
+def json_schema(table_schema: dict[str, Any], *, name: str, title: str = "") -> dict[str, Any]:
+    """JSON Schema (2020-12) of one row as a JSON object; missing values are null."""
+    properties: dict[str, Any] = {}
+    for field in table_schema["fields"]:
+        constraints = field.get("constraints", {})
+        kind = field.get("type", "string")
+        prop: dict[str, Any] = {"description": field.get("description", "")}
+        json_type: str = _JSON_TYPES.get(kind, "string")
+        if kind == "date":
+            prop["format"] = "date"
+            prop["pattern"] = _PATTERNS["date"]
+        values = categories(field) or constraints.get("enum")
+        if values is not None:
+            prop["enum"] = list(values)
+        for key in ("pattern", "minLength", "maxLength", "minimum", "maximum"):
+            if key in constraints:
+                prop[key] = constraints[key]
+        required = bool(constraints.get("required"))
+        prop["type"] = json_type if required else [json_type, "null"]
+        if values is not None and not required:
+            prop["enum"].append(None)
+        properties[field["name"]] = prop
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"urn:kerman-warning:schemas:json:{name}",
+        "title": title or f"One row of the {name} resource",
+        "description": (
+            f"Generated by `kerman-warning build` from schemas/{name}.schema.json; do not edit. "
+            "Every field is present; a missing value is null."
+        ),
+        "type": "object",
+        "properties": properties,
+        "required": [field["name"] for field in table_schema["fields"]],
+        "additionalProperties": False,
+    }
