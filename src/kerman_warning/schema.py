@@ -61,8 +61,10 @@ def arrow_type(field: dict[str, Any]) -> pa.DataType:
 
     kind = field.get("type", "string")
     if kind == "string" and categories(field) is not None:
-        return pa.dictionary(pa.int32(), pa.string(), ordered=bool(field.get("categoriesOrdered")))
-    types = {
+        ordered: Any = bool(field.get("categoriesOrdered"))
+        dictionary: pa.DataType = pa.dictionary(pa.int32(), pa.string(), ordered=ordered)
+        return dictionary
+    types: dict[str, pa.DataType] = {
         "string": pa.string(),
         "integer": pa.int64(),
         "number": pa.float64(),
@@ -119,51 +121,75 @@ def read_csv_text(path: Path, names: list[str]) -> pa.Table:
     return table
 
 
-def typed_columns(
-    text: pa.Table, table_schema: dict[str, Any]
-) -> tuple[dict[str, pa.Array], list[CellError]]:
-    """Cast each text column to its field's type; cells that do not parse become CellErrors."""
+def _cast_categories(raw: pa.Array[Any], field: dict[str, Any]) -> tuple[pa.Array[Any], str]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    columns: dict[str, pa.Array] = {}
+    names = categories(field) or []
+    values = pa.array(names, pa.string())
+    indices = pc.index_in(raw, value_set=values).cast(pa.int32())
+    typed = pa.DictionaryArray.from_arrays(
+        indices, values, ordered=bool(field.get("categoriesOrdered"))
+    )
+    return typed, "one of the categories " + ", ".join(names)
+
+
+def _cast_boolean(raw: pa.Array[Any], field: dict[str, Any]) -> tuple[pa.Array[Any], str]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    truth = pc.is_in(raw, value_set=pa.array(_TRUE))
+    known = pc.or_(truth, pc.is_in(raw, value_set=pa.array(_FALSE)))
+    return pc.if_else(known, truth, pa.scalar(None, pa.bool_())), "true or false"
+
+
+def _cast_by_pattern(raw: pa.Array[Any], field: dict[str, Any]) -> tuple[pa.Array[Any], str]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = field["type"]
+    ok = pc.match_substring_regex(raw, _PATTERNS[kind])
+    if kind == "date":  # the pattern admits 2024-02-31; strptime does not
+        parsed = pc.strptime(raw, format="%Y-%m-%d", unit="s", error_is_null=True)
+        ok = pc.and_(ok, pc.is_valid(parsed))
+    clean = pc.if_else(ok, raw, pa.scalar(None, pa.string()))
+    return clean.cast(arrow_type(field)), _EXPECTED[kind]
+
+
+_EXPECTED = {
+    "integer": "an integer written with ASCII digits",
+    "number": "a finite decimal number written with ASCII digits",
+    "date": "a calendar date written YYYY-MM-DD",
+}
+
+
+def typed_columns(
+    text: pa.Table, table_schema: dict[str, Any]
+) -> tuple[dict[str, pa.Array[Any]], list[CellError]]:
+    """Cast each text column to its field's type; cells that do not parse become CellErrors.
+
+    A cell is bad when it has text but its typed value is null; the typed value is then null.
+    """
+    import pyarrow.compute as pc
+
+    columns: dict[str, pa.Array[Any]] = {}
     errors: list[CellError] = []
     for field in table_schema["fields"]:
         name, kind = field["name"], field.get("type", "string")
         raw = text.column(name).combine_chunks()
-        target = arrow_type(field)
+        if kind == "string" and categories(field) is None:
+            columns[name] = raw
+            continue
         if kind == "string":
-            values = categories(field)
-            if values is None:
-                columns[name] = raw
-                continue
-            indices = pc.index_in(raw, value_set=pa.array(values, pa.string()))
-            bad = pc.and_(pc.is_valid(raw), pc.is_null(indices))
-            columns[name] = pa.DictionaryArray.from_arrays(
-                indices.cast(pa.int32()), pa.array(values, pa.string()), ordered=target.ordered
-            )
-            expected = "one of the categories " + ", ".join(values)
+            typed, expected = _cast_categories(raw, field)
         elif kind == "boolean":
-            ok = pc.is_in(raw, value_set=pa.array(_TRUE + _FALSE))
-            bad = pc.and_(pc.is_valid(raw), pc.invert(ok))
-            columns[name] = pc.is_in(raw, value_set=pa.array(_TRUE))
-            columns[name] = pc.if_else(pc.is_null(raw), pa.scalar(None, pa.bool_()), columns[name])
-            expected = "true or false"
+            typed, expected = _cast_boolean(raw, field)
         else:
-            ok = pc.match_substring_regex(raw, _PATTERNS[kind])
-            if kind == "date":
-                parsed = pc.strptime(raw, format="%Y-%m-%d", unit="s", error_is_null=True)
-                ok = pc.and_(ok, pc.is_valid(parsed))
-            bad = pc.and_(pc.is_valid(raw), pc.invert(ok))
-            safe = pc.if_else(bad, pa.scalar(None, pa.string()), raw)
-            columns[name] = safe.cast(target)
-            expected = {
-                "integer": "an integer written with ASCII digits",
-                "number": "a finite decimal number written with ASCII digits",
-                "date": "a calendar date written YYYY-MM-DD",
-            }[kind]
-        for row in pc.indices_nonzero(pc.fill_null(bad, False)).to_pylist():
-            errors.append(CellError(name, row + 2, raw[row].as_py(), expected))
+            typed, expected = _cast_by_pattern(raw, field)
+        columns[name] = typed
+        bad = pc.and_(pc.is_valid(raw), pc.is_null(typed))
+        rows: list[int] = pc.indices_nonzero(bad).to_numpy().tolist()
+        errors += [CellError(name, row + 2, str(raw[row].as_py()), expected) for row in rows]
     return columns, errors
 
 
