@@ -71,7 +71,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _diff(args: argparse.Namespace) -> int:
     from . import diff
 
-    result = diff.diff(args.old, args.new)
+    result = diff.diff(args.old, args.new, repo=args.repo)
     print(result.render(format=args.format), end="")
     return 0
 
@@ -79,7 +79,7 @@ def _diff(args: argparse.Namespace) -> int:
 def _release(args: argparse.Namespace) -> int:
     from . import release
 
-    outcome = release.release(args.bump, commit=args.commit, date=args.date)
+    outcome = release.release(args.bump, commit=args.commit, date=args.date, repo=args.repo)
     print(outcome.render(), end="")
     return 0
 
@@ -135,11 +135,17 @@ def parser() -> argparse.ArgumentParser:
     diff.add_argument("old", help="package folder, release zip, or git revision")
     diff.add_argument("new", help="package folder, release zip, or git revision")
     diff.add_argument("--format", choices=["text", "json"], default="text")
+    diff.add_argument(
+        "--repo", type=Path, default=None, help="git repository for revisions (default: here)"
+    )
 
     release = command("release", _release, "Cut a release: changelog, version, artifacts.")
     release.add_argument("bump", help="major, minor, patch, or an explicit X.Y.Z")
     release.add_argument("--commit", action="store_true", help="run git commit and git tag")
     release.add_argument("--date", default=None, help="release date YYYY-MM-DD (default: today)")
+    release.add_argument(
+        "--repo", type=Path, default=None, help="the repository to release (default: here)"
+    )
     return top
 
 
