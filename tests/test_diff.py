@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from _tinypackage import (
     GIT_ENVIRONMENT,
@@ -22,7 +25,7 @@ from _tinypackage import (
 from kerman_warning import PackageError
 from kerman_warning.build import build
 from kerman_warning.cli import main
-from kerman_warning.diff import Diff, diff
+from kerman_warning.diff import ROW_KINDS, Diff, diff
 from kerman_warning.release import _package_zip
 
 Edit = Callable[[Path], None]
@@ -447,3 +450,39 @@ def test_text_output_is_a_summary_with_reasons(
     assert 'description changed: "Best estimate." -> "The best estimate, as written."' in text
     assert text.rstrip().endswith("32 changes: 30 minor, 2 patch")
     assert len(text.splitlines()) < 20  # a summary, not a dump
+
+
+ids = st.lists(st.from_regex(r"cas-[a-z]{1,3}", fullmatch=True), unique=True, max_size=8)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    old_ids=ids,
+    new_ids=ids,
+    values=st.dictionaries(st.from_regex(r"cas-[a-z]{1,3}", fullmatch=True), st.integers(0, 9)),
+)
+def test_row_changes_match_a_plain_python_comparison(
+    old_ids: list[str], new_ids: list[str], values: dict[str, int]
+) -> None:
+    """Whatever rows come and go and whatever values change, the pyarrow join finds exactly
+    what comparing two dicts finds, and the bump is the highest level among them."""
+    old_rows = dict.fromkeys(old_ids, 1)
+    new_rows = {i: values.get(i, 1) for i in new_ids}
+    with tempfile.TemporaryDirectory() as scratch:
+        pair = (
+            make_package(Path(scratch) / "old", built=False),
+            make_package(Path(scratch) / "new", built=False),
+        )
+        for root, rows in zip(pair, (old_rows, new_rows), strict=True):
+            body = "".join(f"{i},killed,{n},\n" for i, n in reversed(rows.items()))
+            (root / "data/casualties.csv").write_text(CSV_HEAD + body)
+        result = diff(str(pair[0]), str(pair[1]))
+    added = sorted(set(new_rows) - set(old_rows))
+    removed = sorted(set(old_rows) - set(new_rows))
+    corrected = sorted(i for i in set(old_rows) & set(new_rows) if old_rows[i] != new_rows[i])
+    found = {
+        kind: [c.key["casualty_id"] for c in result.changes if c.kind == kind] for kind in ROW_KINDS
+    }
+    assert found == {"row-added": added, "row-removed": removed, "cell-changed": corrected}
+    expected = "major" if removed else "minor" if added else "patch" if corrected else "none"
+    assert result.bump == expected

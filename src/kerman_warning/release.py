@@ -146,7 +146,8 @@ def release(
 
     required: Level | None = None
     if previous is not None:
-        changes = diff(previous, str(root), repo=root)
+        # refs/tags/: the tag, even if a folder of the same name sits in the current directory.
+        changes = diff(f"refs/tags/{previous}", str(root), repo=root)
         required = changes.bump
         if rank(requested) < rank(required):
             worst = next(c for c in changes.changes if c.level == required)
