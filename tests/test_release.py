@@ -292,7 +292,8 @@ def test_a_good_release_writes_everything_and_verifiable_artifacts(repo: Path) -
     assert (
         "## [Unreleased]\n\n## [1.1.0] - 2024-02-01\n\n### Added\n\n- Something new.\n" in changelog
     )
-    assert '__version__ = "1.1.0"' in (repo / "src/kerman_warning/_version.py").read_text()
+    version_file = repo / "src/kerman_warning/_version.py"
+    assert version_file.read_text() == '"""Version."""\n\n__version__ = "1.1.0"\n'
     descriptor = read_json(repo / "datapackage.json")
     assert (descriptor["version"], descriptor["created"]) == ("1.1.0", "2024-02-01T00:00:00Z")
     citation = yaml.safe_load((repo / "CITATION.cff").read_text())

@@ -57,7 +57,7 @@ _COMPARE = re.compile(
     r"^\[unreleased\]:\s*(?P<base>\S+)/compare/(?P<start>\S+)\.\.\.HEAD\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
-_VERSION_LINE = re.compile(r'^__version__\s*=\s*["\'](?P<version>[^"\']*)["\']\s*$', re.MULTILINE)
+_VERSION_LINE = re.compile(r'^__version__[ \t]*=[ \t]*["\'](?P<version>[^"\']*)["\'][ \t]*$', re.M)
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -115,8 +115,7 @@ def release(
     # --- checks: nothing is written until every one has passed ---
     dirty = _git.dirty(root)
     if dirty:
-        shown = ", ".join(dirty[:3]) + (f" and {len(dirty) - 3} more" if len(dirty) > 3 else "")
-        raise ReleaseRefused(f"the work tree is dirty ({shown}); commit or stash first")
+        raise ReleaseRefused(f"the work tree is dirty ({_some(dirty)}); commit or stash first")
     changelog = _read_text(root / CHANGELOG, "CHANGELOG.md")
     _unreleased_notes(changelog)
     citation = _read_text(root / CITATION, "CITATION.cff")
@@ -139,7 +138,7 @@ def release(
         raise ReleaseRefused(f"the package does not build: {error}") from None
     if stale:
         raise ReleaseRefused(
-            f"derived files are stale ({', '.join(stale)}): run `kerman-warning build`, "
+            f"derived files are stale ({_some(stale)}): run `kerman-warning build`, "
             "then commit them"
         )
     _check_valid(root)
@@ -201,6 +200,12 @@ def release(
 
 
 # --- checks ----------------------------------------------------------------------------------
+
+
+def _some(paths: list[str], shown: int = 3) -> str:
+    """The first few paths, and how many more: a reason stays one readable line."""
+    more = len(paths) - shown
+    return ", ".join(paths[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def _release_date(text: str | None) -> dt.date:
@@ -412,9 +417,11 @@ def _artifacts(root: Path, name: str, version: str, day: dt.date) -> list[tuple[
     files[f"{name}-{version}-datapackage.zip"] = _package_zip(root, f"{name}-{version}", day)
     for filename, data in sorted(files.items()):
         write_atomic(dist / filename, data)
+        (dist / filename).chmod(0o644)  # published files: readable by all, like `build` makes
     digests = [(filename, sha256(data)) for filename, data in sorted(files.items())]
     sums = "".join(f"{digest}  {filename}\n" for filename, digest in digests)
     write_atomic(dist / SUMS, sums.encode())
+    (dist / SUMS).chmod(0o644)
     return digests
 
 
