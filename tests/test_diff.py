@@ -22,7 +22,7 @@ from _tinypackage import (
     git,
     make_package,
 )
-from kerman_warning import PackageError
+from kerman_warning import DataError, PackageError
 from kerman_warning.build import build
 from kerman_warning.cli import main
 from kerman_warning.diff import ROW_KINDS, Diff, diff
@@ -486,3 +486,18 @@ def test_row_changes_match_a_plain_python_comparison(
     assert found == {"row-added": added, "row-removed": removed, "cell-changed": corrected}
     expected = "major" if removed else "minor" if added else "patch" if corrected else "none"
     assert result.bump == expected
+
+
+def test_an_unreadable_side_is_named_as_the_user_named_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in GIT_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    repo = make_package(tmp_path / "repo")
+    git(repo, "init", "-q", "-b", "main")
+    edit_text(repo / "data/casualties.csv", "cas-killed,killed,84,", "cas-killed,killed,many,")
+    commit_all(repo, "broken")
+    with pytest.raises(DataError, match=r"^HEAD: casualties\.csv:2 \[best\]: 'many'") as caught:
+        diff("HEAD", str(repo), repo=repo)
+    assert "kerman-warning-diff-" not in str(caught.value)
+    assert main(["diff", "HEAD", str(repo), "--repo", str(repo)]) == 1

@@ -218,7 +218,15 @@ def diff(old: str, new: str, *, repo: Path | None = None) -> Diff:
     with ExitStack() as stack:
         old_package, old_side = stack.enter_context(opened(old, repo=repo))
         new_package, new_side = stack.enter_context(opened(new, repo=repo))
-        return Diff(old_side, new_side, tuple(compare(old_package, new_package)))
+        try:
+            changes = compare(old_package, new_package)
+        except KermanWarningError as error:
+            # Name the side as the user did, not by the temporary folder it was unpacked into.
+            message = str(error)
+            for package, side in ((old_package, old_side), (new_package, new_side)):
+                message = message.replace(str(package.root), side.spec)
+            raise type(error)(message) from None
+        return Diff(old_side, new_side, tuple(changes))
     raise AssertionError("unreachable")  # pragma: no cover  (mypy: ExitStack may swallow)
 
 
@@ -323,9 +331,11 @@ def _verb(a: object, b: object) -> str:
 
 
 def _file_bytes(package: Package, resource: dict[str, Any]) -> bytes:
-    return package.resolve(
-        resource.get("path"), what=f"path of {resource.get('name')!r}"
-    ).read_bytes()
+    try:
+        path = package.resolve(resource.get("path"), what=f"path of {resource.get('name')!r}")
+    except KermanWarningError as error:
+        raise type(error)(f"{package.root}: {error}") from None
+    return path.read_bytes()
 
 
 def _schema(package: Package, resource: dict[str, Any]) -> dict[str, Any] | None:
@@ -437,8 +447,8 @@ def _resource_changes(old: Package, new: Package, name: str) -> list[Change]:
 
 def _read(package: Package, resource: dict[str, Any]) -> pa.Table:
     name = str(resource.get("name"))
-    path = package.resolve(resource.get("path"), what=f"path of {name!r}")
     try:
+        path = package.resolve(resource.get("path"), what=f"path of {name!r}")
         return read_csv(path, package.schema(name))
     except KermanWarningError as error:
         raise type(error)(f"{package.root}: {error}") from None
