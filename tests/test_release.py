@@ -242,7 +242,7 @@ def test_a_first_release_allows_any_bump_and_prints_the_git_commands(
     repo = make_repo(tmp_path / "repo", tag=None)
     edit_text(repo / "src/kerman_warning/_version.py", '"1.0.0"', '"0.0.0"')
     commit_all(repo, "Not yet released")
-    outcome = release("1.0.0", repo=repo, date=DATE)
+    outcome = release("v1.0.0", repo=repo, date=DATE)  # the tag spelling is accepted too
     assert (outcome.version, outcome.previous, outcome.required) == ("1.0.0", None, None)
     text = outcome.render()
     assert "first release" in text

@@ -295,11 +295,12 @@ def _target(bump: str, base: tuple[int, int, int], previous: str | None) -> tupl
     if explicit <= base:
         after = previous or "the current version " + ".".join(map(str, base))
         raise ReleaseRefused(f"{bump} is not above {after}")
+    version = ".".join(map(str, explicit))  # `v1.2.3` is accepted as 1.2.3
     if explicit[0] > base[0]:
-        return bump, "major"
+        return version, "major"
     if explicit[1] > base[1]:
-        return bump, "minor"
-    return bump, "patch"
+        return version, "minor"
+    return version, "patch"
 
 
 def _check_valid(root: Path) -> None:
