@@ -18,7 +18,7 @@ demo: $(VENV)/.dev-installed
 	$(BIN)/kerman-warning build
 	$(BIN)/kerman-warning validate
 	$(BIN)/kerman-warning info
-	$(BIN)/python -m kerman_warning.demo
+	$(BIN)/python -m kerman_warning._demo
 
 test: $(VENV)/.dev-installed lint typecheck pytest
 
