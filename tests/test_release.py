@@ -51,12 +51,14 @@ def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class Report:
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        self.exit_code = 1 if problems else 0
+    """Just the contract release relies on: `exit_code` and `render()`."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.exit_code = 1 if lines else 0
 
     def render(self, format: str = "text") -> str:
-        return "".join(f"error: {p}\n" for p in self.problems) or "ok\n"
+        return "kerman-warning validate x\n" + "".join(f"error: {p}\n" for p in self.lines)
 
 
 def fake_validator(monkeypatch: pytest.MonkeyPatch, problems: list[str]) -> None:
@@ -380,3 +382,61 @@ def test_the_citation_file_describes_the_dataset_at_the_package_version() -> Non
     assert {k: v for k, v in rewritten.items() if k not in ("version", "date-released")} == {
         k: v for k, v in citation.items() if k not in ("version", "date-released")
     }
+
+
+# --- with the real validator, on a copy of the real package ----------------------------------
+
+
+def make_real_repo(root: Path) -> Path:
+    """A git repository holding a copy of the real package (built), with release files."""
+    from conftest import copy_package
+
+    copy_package(root)
+    for name in ("pyproject.toml", "LICENSE", ".gitignore", "CITATION.cff"):
+        shutil.copy2(ROOT / name, root / name)
+    # Every place that names the version agrees with the descriptor (validate checks it).
+    version = read_json(root / "datapackage.json")["version"]
+    version_file = root / "src/kerman_warning/_version.py"
+    version_file.parent.mkdir(parents=True)
+    version_file.write_text(f'__version__ = "{version}"\n', encoding="utf-8")
+    changelog = CHANGELOG.replace("1.0.0", version)
+    (root / "CHANGELOG.md").write_text(changelog, encoding="utf-8")
+    git(root, "init", "-q", "-b", "main")
+    build(root)
+    commit_all(root, "The real package")
+    return root
+
+
+def test_refuses_what_the_real_validator_rejects(tmp_path: Path, git_identity: None) -> None:
+    pytest.importorskip("kerman_warning.validate")
+    repo = make_real_repo(tmp_path / "repo")
+    path = repo / "data/casualties.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    fields = lines[0].rstrip("\n").split(",")
+    low, best = fields.index("low"), fields.index("best")
+    row = lines[1].split(",")
+    row[low] = str(int(row[best]) + 10)  # low above best: still integers, so it builds
+    lines[1] = ",".join(row)
+    path.write_text("".join(lines), encoding="utf-8")
+    build(repo)
+    commit_all(repo, "A low figure above the best one")
+    refused(repo, "minor", r"does not validate \(data/casualties\.csv:2 \[low\] ")
+
+
+def test_the_real_package_passes_every_release_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git_identity: None
+) -> None:
+    pytest.importorskip("kerman_warning.validate")
+    no_artifacts(monkeypatch)
+    repo = make_real_repo(tmp_path / "repo")
+    from kerman_warning.validate import validate
+
+    before = read_json(repo / "datapackage.json")["version"]
+    outcome = release("minor", repo=repo, date=DATE)
+    major, minor, _ = (int(part) for part in before.split("."))
+    assert outcome.version == f"{major}.{minor + 1}.0"
+    assert read_json(repo / "datapackage.json")["version"] == outcome.version
+    # What release wrote agrees with itself: fresh derived files, every version in step.
+    assert build(repo, check=True).changed == []
+    report = validate(repo)
+    assert report.exit_code == 0, report.render()

@@ -316,11 +316,26 @@ def _check_valid(root: Path) -> None:
     report: Any = module.validate(root)
     if int(report.exit_code) == 0:
         return
-    lines = [line.strip() for line in str(report.render(format="text")).splitlines()]
-    first = next((line for line in lines if line), "no details")
     raise ReleaseRefused(
-        f"the package does not validate ({first}); run `kerman-warning validate` for the report"
+        f"the package does not validate ({_first_problem(report)}); "
+        "run `kerman-warning validate` for the whole report"
     )
+
+
+def _first_problem(report: Any) -> str:
+    """The count and the first error of a validation report, on one line."""
+    errors = [p for p in getattr(report, "problems", []) if getattr(p, "severity", "") == "error"]
+    if errors:
+        first = errors[0]
+        place = ":".join(str(x) for x in (first.file or first.resource, first.row) if x)
+        field = f" [{first.field}]" if first.field else ""
+        count = int(getattr(report, "errors", len(errors)))
+        more = f"; {count - 1} more error{'s' if count > 2 else ''}" if count > 1 else ""
+        return f"{place}{field} {first.rule}: {first.message}{more}"
+    # A report without listed errors: its first lines that say something.
+    lines = [line.strip() for line in str(report.render(format="text")).splitlines()]
+    said = [line for line in lines if line and not line.startswith("kerman-warning validate")]
+    return said[0] if said else f"exit code {report.exit_code}"
 
 
 # --- rewriting the hand-edited files ---------------------------------------------------------
