@@ -38,7 +38,7 @@ from . import _git
 from ._errors import KermanWarningError, PackageError
 from ._io import json_bytes, sha256, write_atomic
 from ._package import DESCRIPTOR, open_package
-from .build import DICTIONARY, build, json_schema_path, parquet_path
+from .build import DICTIONARY, build
 from .diff import Level, bumped, diff, rank
 
 __all__ = ["Release", "ReleaseRefused", "release"]
@@ -133,9 +133,10 @@ def release(
         raise ReleaseRefused(f"tag v{version} already exists")
 
     try:
-        stale = build(root, check=True).changed
+        check = build(root, check=True)
     except KermanWarningError as error:
         raise ReleaseRefused(f"the package does not build: {error}") from None
+    stale = check.changed
     if stale:
         raise ReleaseRefused(
             f"derived files are stale ({_some(stale)}): run `kerman-warning build`, "
@@ -159,9 +160,8 @@ def release(
 
     # --- writes: each file replaced atomically; on any failure, every touched file restored ---
     package = open_package(root)
-    touched = [CHANGELOG, CITATION, str(version_file.relative_to(root)), DESCRIPTOR, DICTIONARY]
-    for name in package.table_names():
-        touched += [parquet_path(name), json_schema_path(name)]
+    touched = [CHANGELOG, CITATION, str(version_file.relative_to(root))]
+    touched += [path for path in check.unchanged if path not in touched]  # every derived file
     saved = {path: _snapshot(root / path) for path in touched}
     try:
         write_atomic(root / CHANGELOG, _changelog(changelog, version, day, previous).encode())
