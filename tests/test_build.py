@@ -33,10 +33,6 @@ def tree(root: Path) -> dict[str, bytes]:
     }
 
 
-def derived(root: Path) -> list[str]:
-    return sorted(build(root, check=True).changed + build(root, check=True).unchanged)
-
-
 # --- reproducible ----------------------------------------------------------------------------
 
 
@@ -240,7 +236,8 @@ def test_check_exit_codes_through_the_cli(
 ) -> None:
     root = make_package(tmp_path / "package")
     assert main(["build", str(root), "--check"]) == 0
-    assert capsys.readouterr().out.endswith("0 changed, 6 unchanged\n")
+    outputs = len(build(root, check=True).unchanged)
+    assert capsys.readouterr().out == f"0 changed, {outputs} unchanged\n"
 
     edit_text(root / "data/casualties.csv", "84", "85")
     before = tree(root)
