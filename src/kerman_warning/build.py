@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from . import _dictionary
 from ._io import json_bytes, sha256, write_atomic
 from ._package import DESCRIPTOR, PathLike, default_root, open_package
+from .rules import catalogue
 from .schema import json_schema, read_csv
 
 if TYPE_CHECKING:
@@ -23,9 +24,10 @@ if TYPE_CHECKING:
 
     from ._package import Package
 
-__all__ = ["BuildResult", "build", "derive"]
+__all__ = ["BuildResult", "build", "derive", "row_json_schema"]
 
 DICTIONARY = "docs/data-dictionary.md"
+RULES_DOC = "docs/rules.md"  # the catalogue of `kerman-warning validate`
 # Fixed writer settings: the same input gives the same bytes with the pinned pyarrow.
 _PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",
@@ -50,6 +52,11 @@ def parquet_path(name: str) -> str:
 
 def json_schema_path(name: str) -> str:
     return f"schemas/json/{name}.json"
+
+
+def row_json_schema(name: str, resource: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of one row of `name`, as written to schemas/json/<name>.json."""
+    return json_schema(schema, name=name, title=f"One row of {name}: {resource.get('title', name)}")
 
 
 def _parquet_bytes(table: pa.Table, resource: dict[str, Any], package_id: str) -> bytes:
@@ -95,14 +102,11 @@ def derive(package: Package) -> dict[str, bytes]:
             "hash": f"sha256:{sha256(data)}",
         }
         outputs[parquet_path(name)] = data
-        outputs[json_schema_path(name)] = json_bytes(
-            json_schema(
-                schema, name=name, title=f"One row of {name}: {resource.get('title', name)}"
-            )
-        )
+        outputs[json_schema_path(name)] = json_bytes(row_json_schema(name, resource, schema))
         schemas[name] = schema
         rows[name] = table.num_rows
     outputs[DICTIONARY] = _dictionary.render(descriptor, schemas, rows).encode("utf-8")
+    outputs[RULES_DOC] = catalogue(format="markdown").encode("utf-8")
     outputs[DESCRIPTOR] = json_bytes(descriptor)  # last: written after the files it describes
     return outputs
 

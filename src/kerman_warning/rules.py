@@ -1,0 +1,1243 @@
+"""The rule catalogue of `kerman-warning validate`: each check has an id, a severity, a sentence.
+
+Rules of stages 1-3 and 5 (descriptor, integrity, Table Schema, JSON Schema) are run by the
+engine in `_checks`; they are declared here so that the catalogue is complete. Rules of stage 4
+(consistency across tables) are small functions below, each registered with `@rule`; the
+first line of its docstring is its description in `--list-rules` and in docs/rules.md, which
+`kerman-warning build` generates from this module.
+
+A stage-4 rule is one of two kinds:
+
+- a *batch* rule (`per="batch"`) sees one table a slice of rows at a time, with every column
+  typed, while the engine streams the CSV; it must only look at the rows it is given;
+- a *final* rule runs once after every table was read, on the columns it names in `keeps`
+  (the engine keeps only those, so memory stays proportional to what the rules need).
+
+Both flag rows with `Check.flag(rows, field, mask, message)`: `mask` selects rows
+column-wise (a boolean Arrow or NumPy array), `message(i)` words the problem of row `i`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from ._checks import Batch, Check, Where
+
+__all__ = ["RULES", "STAGES", "Rule", "catalogue", "rule"]
+
+Severity = Literal["error", "warning"]
+Stage = Literal["descriptor", "integrity", "table", "consistency", "json-schema"]
+STAGES: dict[str, int] = {
+    "descriptor": 1,
+    "integrity": 2,
+    "table": 3,
+    "consistency": 4,
+    "json-schema": 5,
+}
+STAGE_TITLES = {
+    "descriptor": "Descriptor: datapackage.json, its profile, paths and files",
+    "integrity": "Integrity: sizes, hashes and Parquet copies",
+    "table": "Table Schema, column-wise",
+    "consistency": "Consistency across tables",
+    "json-schema": "JSON Schemas of rows",
+}
+
+BatchCheck = Callable[["Check", "Batch"], None]
+FinalCheck = Callable[["Check"], None]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named check: what it verifies, how serious a failure is, and when it runs."""
+
+    id: str
+    severity: Severity
+    stage: Stage
+    description: str
+    batch: BatchCheck | None = None
+    final: FinalCheck | None = None
+    keeps: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    fatal: bool = False  # a problem of this rule leaves nothing to check (exit code 2)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "severity": self.severity,
+            "stage": STAGES[self.stage],
+            "stage_name": self.stage,
+            "description": self.description,
+        }
+
+
+RULES: dict[str, Rule] = {}
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def _register(new: Rule) -> Rule:
+    if not _ID.match(new.id):
+        raise ValueError(f"rule id {new.id!r} is not a lowercase slug")
+    old = RULES.get(new.id)
+    if old is not None:
+        if old.stage != new.stage or old.severity != new.severity:
+            raise ValueError(f"rule {new.id!r} registered twice with different settings")
+        new = Rule(
+            new.id,
+            new.severity,
+            new.stage,
+            old.description or new.description,
+            batch=new.batch or old.batch,
+            final=new.final or old.final,
+            keeps={**old.keeps, **new.keeps},
+        )
+    RULES[new.id] = new
+    return new
+
+
+def declare(
+    id: str, severity: Severity, stage: Stage, description: str, *, fatal: bool = False
+) -> Rule:
+    """Declare a rule that the engine itself checks (stages 1-3 and 5)."""
+    return _register(Rule(id, severity, stage, description, fatal=fatal))
+
+
+def _summary(function: Callable[..., None]) -> str:
+    doc = (function.__doc__ or "").strip()
+    if not doc:
+        raise ValueError(f"rule function {function.__name__} has no docstring")
+    return " ".join(doc.split("\n\n")[0].split())
+
+
+def rule(
+    id: str,
+    severity: Severity = "error",
+    *,
+    per: Literal["batch", "final"] = "final",
+    keeps: Mapping[str, tuple[str, ...]] | None = None,
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a stage-4 function as the batch or final part of rule `id`."""
+
+    def register(function: Callable[..., None]) -> Callable[..., None]:
+        description = _summary(function)
+        if per == "batch":
+            _register(Rule(id, severity, "consistency", description, batch=function))
+        else:
+            _register(
+                Rule(id, severity, "consistency", description, final=function, keeps=keeps or {})
+            )
+        return function
+
+    return register
+
+
+def ordered() -> list[Rule]:
+    """Every rule, in the order the engine runs them (stage, then declaration)."""
+    return sorted(RULES.values(), key=lambda r: STAGES[r.stage])
+
+
+# --- Stage 1: the descriptor -----------------------------------------------------------------
+
+declare(
+    "descriptor-readable",
+    "error",
+    "descriptor",
+    "The package folder holds a datapackage.json that is UTF-8 JSON with an object at the top.",
+    fatal=True,
+)
+declare(
+    "descriptor-profile",
+    "error",
+    "descriptor",
+    "The descriptor and every Table Schema satisfy the Data Package v2 profile, with unique "
+    "names, keys that name existing fields, and only types and constraints this validator "
+    "can check.",
+)
+declare(
+    "path-safe",
+    "error",
+    "descriptor",
+    "Every path the package names is relative, POSIX and stays inside the package folder once "
+    "symlinks are resolved: no URL, `file:`, absolute path, `..` or hidden part.",
+)
+declare(
+    "file-present",
+    "error",
+    "descriptor",
+    "Every file the package names exists and is a regular file.",
+)
+
+# --- Stage 2: integrity ----------------------------------------------------------------------
+
+declare(
+    "hash-verifiable",
+    "error",
+    "integrity",
+    "Every file declares its `bytes` and a `sha256:` hash; a hash that cannot be verified is "
+    "refused, not skipped.",
+)
+declare(
+    "bytes-match",
+    "error",
+    "integrity",
+    "Every file is exactly as long as its declared `bytes`.",
+)
+declare(
+    "hash-match",
+    "error",
+    "integrity",
+    "Every file's SHA-256 digest equals its declared `hash`.",
+)
+declare(
+    "parquet-matches-csv",
+    "error",
+    "integrity",
+    "Each Parquet copy holds exactly the rows of its CSV, with the Arrow types its Table "
+    "Schema gives.",
+)
+
+# --- Stage 3: Table Schema, column-wise ------------------------------------------------------
+
+declare(
+    "csv-readable",
+    "error",
+    "table",
+    "Each CSV is UTF-8 without a byte order mark, has a header row, balanced quotes, no blank "
+    "lines and as many cells in every row as in the header.",
+)
+declare(
+    "header-matches",
+    "error",
+    "table",
+    "The header row names exactly the schema's fields, in the schema's order.",
+)
+declare("has-rows", "error", "table", "Every table has at least one data row.")
+declare(
+    "type",
+    "error",
+    "table",
+    "Every cell parses as its field's type: integers and numbers in ASCII digits (no NaN or "
+    "infinity), dates as YYYY-MM-DD, booleans as true/false.",
+)
+declare("required", "error", "table", "A required field has a value in every row.")
+declare("unique", "error", "table", "A field marked unique holds no value twice.")
+declare(
+    "categories",
+    "error",
+    "table",
+    "A field with v2 `categories` holds only values from its list.",
+)
+declare("enum", "error", "table", "A field with an `enum` constraint holds only listed values.")
+declare(
+    "minimum",
+    "error",
+    "table",
+    "Values respect `minimum` and `exclusiveMinimum`.",
+)
+declare(
+    "maximum",
+    "error",
+    "table",
+    "Values respect `maximum` and `exclusiveMaximum`.",
+)
+declare("length", "error", "table", "Text respects `minLength` and `maxLength` (code points).")
+declare(
+    "pattern",
+    "error",
+    "table",
+    "Text matches the field's `pattern` as a whole (the pattern is implicitly anchored).",
+)
+declare(
+    "primary-key",
+    "error",
+    "table",
+    "The `primaryKey` fields have a value in every row and identify it: no two rows share them.",
+)
+declare(
+    "unique-keys",
+    "error",
+    "table",
+    "No two rows share the values of a v2 `uniqueKeys` entry (rows with an empty key cell are "
+    "exempt, as in SQL).",
+)
+declare(
+    "foreign-key",
+    "error",
+    "table",
+    "Every `foreignKeys` value names an existing row of the referenced table.",
+)
+
+# --- Stage 5: JSON Schemas -------------------------------------------------------------------
+
+declare(
+    "row-json-schema",
+    "error",
+    "json-schema",
+    "Rows, as JSON objects, validate against schemas/json/<resource>.json (every row up to "
+    "1,000, then a deterministic sample; `json-schema-in-sync` proves the rest).",
+)
+
+
+# --- The catalogue ---------------------------------------------------------------------------
+
+
+def catalogue(*, format: str = "text") -> str:
+    """The rule catalogue as `text` (for --list-rules), `json`, or `markdown` (docs/rules.md)."""
+    rules = ordered()
+    if format == "json":
+        document = {
+            "format": "kerman-warning.rules",
+            "version": 1,
+            "rules": [r.as_dict() for r in rules],
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if format == "markdown":
+        return _markdown(rules)
+    if format != "text":
+        raise ValueError(f"format must be text, json or markdown, not {format!r}")
+    width = max(len(r.id) for r in rules)
+    lines = []
+    for stage, number in STAGES.items():
+        lines.append(f"stage {number}: {STAGE_TITLES[stage]}")
+        for r in rules:
+            if r.stage == stage:
+                lines.append(f"  {r.id:<{width}}  {r.severity:<7}  {r.description}")
+    return "\n".join(lines) + "\n"
+
+
+def _markdown(rules: list[Rule]) -> str:
+    lines = [
+        "# Validation rules",
+        "",
+        "Generated by `kerman-warning build` from `src/kerman_warning/rules.py`; do not edit.",
+        "`kerman-warning validate --list-rules` prints the same catalogue.",
+        "Exit codes: 0 valid (warnings allowed), 1 invalid, 2 unusable input.",
+        "",
+    ]
+    for stage, number in STAGES.items():
+        lines += [
+            f"## Stage {number}: {STAGE_TITLES[stage]}",
+            "",
+            "| rule | severity | checks that |",
+            "|---|---|---|",
+        ]
+        for r in rules:
+            if r.stage == stage:
+                description = r.description.replace("|", "\\|")
+                lines.append(f"| `{r.id}` | {r.severity} | {description} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+# --- Stage 4: consistency --------------------------------------------------------------------
+#
+# Written against the columns of CONTRIBUTING.md and the vocabularies (`categories` and their
+# labels) of schemas/*.schema.json; no rule names a row of the data.
+
+SPANS = (("start", "end", "exact"), ("cue_start", "cue_end", "cue_ar"))  # evidence, quote cue
+PROVEN_BY_SPAN = frozenset({"exact", "cue_ar"})  # equal to the NFC text: see span-matches-text
+MAX_CELL = 10_000  # code points; the article has 2,266
+_INVISIBLE = "[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+_FORMULA = "^[=+@\t\r-]"
+_QUOTE_MARKS = frozenset('"«»“”„')
+SPEAKING = ("quoted", "cited", "claimant")  # sources.relation values whose words are reported
+# Values the article does not state: (value columns, basis column, reference, confidence).
+ENRICHMENT: dict[str, tuple[tuple[tuple[str, ...], str | None, str, str | None], ...]] = {
+    "documents": (
+        (("published_date",), "published_date_basis", "published_date_ref_id", None),
+        (("url",), None, "url_ref_id", None),
+    ),
+    "events": ((("date_start", "date_end"), "date_basis", "date_ref_id", None),),
+    "entities": (
+        (("wikidata_id", "geonames_id"), None, "ids_ref_id", "ids_confidence"),
+        (("latitude", "longitude"), None, "coords_ref_id", "coords_confidence"),
+    ),
+}
+_NEEDS_REFERENCE = ("inferred", "external")
+
+
+def _np(column: Any) -> Any:
+    """A numeric or date column as NumPy (nulls as NaN / NaT)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if pa.types.is_date(column.type):
+        return np.asarray(column.to_numpy(zero_copy_only=False), dtype="datetime64[D]")
+    if pa.types.is_integer(column.type):
+        return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return column.to_numpy(zero_copy_only=False)
+
+
+def _text_fields(rows: Batch) -> list[str]:
+    return [
+        f["name"]
+        for f in rows.table.fields
+        if f.get("type", "string") == "string" and "categories" not in f
+    ]
+
+
+def _plain(column: Any) -> Any:
+    import pyarrow as pa
+
+    return column.dictionary_decode() if pa.types.is_dictionary(column.type) else column
+
+
+def _quote(value: object, limit: int = 60) -> str:
+    text = str(value)
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _in_text(c: Check, rows: Batch, start: str, end: str, exact: str) -> Iterator[Any]:
+    """Per trusted document of the batch: (doc, row indices, starts, ends, in-range mask)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ._checks import selected
+
+    docs = rows.column("doc_id")
+    valid = pc.and_(pc.is_valid(docs), pc.is_valid(rows.column(start)))
+    valid = pc.and_(valid, pc.and_(pc.is_valid(rows.column(end)), pc.is_valid(rows.column(exact))))
+    for doc_id in pc.unique(pc.filter(docs, valid)).to_pylist():
+        doc = c.docs.get(doc_id)
+        if doc is None or not doc.trusted:
+            continue  # an unknown document is a foreign-key problem; a changed text, a hash one
+        index = selected(pc.and_(valid, pc.equal(docs, pa.scalar(doc_id))))
+        taken = pa.array(index)
+        first = np.asarray(rows.column(start).take(taken).to_numpy(), dtype=np.int64)
+        last = np.asarray(rows.column(end).take(taken).to_numpy(), dtype=np.int64)
+        inside = (first >= 0) & (first < last) & (last <= doc.length)
+        yield doc, index, first, last, inside
+
+
+@rule("span-matches-text", per="batch")
+def span_matches_text(c: Check, rows: Batch) -> None:
+    """Every evidence span is its text: `text[start:end] == exact` in code points, and likewise
+    `cue_start`/`cue_end`/`cue_ar` of a quote."""
+    from . import _spans
+
+    for start, end, exact in SPANS:
+        if not rows.has("doc_id", start, end, exact):
+            continue
+        cells = rows.column(exact)
+        for doc, index, first, last, inside in _in_text(c, rows, start, end, exact):
+            outside = index[~inside]
+            c.flag(
+                rows,
+                end,
+                outside,
+                lambda i, d=doc, s=start, e=end: (
+                    f"the span {rows.value(s, i)}:{rows.value(e, i)} is not inside the text "
+                    f"(0:{d.length}) with start < end; expected offsets into {d.doc_id}"
+                ),
+            )
+            if inside.any():
+                kept = index[inside]
+                import pyarrow as pa
+
+                wrong = _spans.mismatches(
+                    doc, first[inside], last[inside], cells.take(pa.array(kept))
+                )
+                if wrong.any():
+                    c.ctx.scratch.setdefault("span-trouble", set()).add(doc.doc_id)
+                c.flag(
+                    rows,
+                    exact,
+                    kept[wrong],
+                    lambda i, d=doc, s=start, e=end, x=exact: (
+                        _spans.describe_mismatch(
+                            d, int(rows.value(s, i)), int(rows.value(e, i)), str(rows.value(x, i))
+                        )
+                        + "; expected the cell to be the text of its span"
+                    ),
+                )
+
+
+@rule("text-hash-matches")
+def text_hash_matches(c: Check) -> None:
+    """Each document's text file has the `text_sha256` and `text_length` its row states."""
+    documents = c.ctx.tables.get("documents")
+    if documents is None:
+        return
+    for doc_id, meta in c.ctx.doc_meta.items():
+        if meta.sha256 is None or meta.path in c.ctx.bad_files:
+            continue  # unreadable (reported as a path problem) or changed (a hash problem)
+        where: Where = {"resource": "documents", "file": documents.file}
+        if meta.problem is not None:
+            c.problem(meta.problem, row=meta.line, field="text_path", value=meta.path, **where)
+            continue
+        stated = c.ctx.doc_stated.get(doc_id, {})
+        if stated.get("text_sha256") not in (None, meta.sha256):
+            c.problem(
+                f"the text {meta.path} has SHA-256 {meta.sha256}; expected the text_sha256 of "
+                "its row (was the text edited?)",
+                row=meta.line,
+                field="text_sha256",
+                value=stated.get("text_sha256"),
+                **where,
+            )
+        elif stated.get("text_length") not in (None, meta.length):
+            c.problem(
+                f"the text {meta.path} has {meta.length} code points; expected text_length",
+                row=meta.line,
+                field="text_length",
+                value=stated.get("text_length"),
+                **where,
+            )
+
+
+@rule("nfc-text", per="batch")
+def nfc_text(c: Check, rows: Batch) -> None:
+    """Text cells are Unicode NFC, like the article (`exact` and `cue_ar` are checked against
+    the text itself)."""
+    import pyarrow.compute as pc
+
+    for name in _text_fields(rows):
+        if name in PROVEN_BY_SPAN:
+            continue
+        column = rows.column(name)
+        if column.null_count == len(column) or pc.all(pc.string_is_ascii(column)).as_py():
+            continue
+        normal = pc.call_function("utf8_normalize", [column], pc.Utf8NormalizeOptions("NFC"))
+        c.flag(
+            rows,
+            name,
+            pc.not_equal(normal, column),
+            lambda i, n=normal, name=name: (
+                f"is not in Unicode NFC ({len(str(rows.value(name, i)))} code points, "
+                f"{len(str(n[i].as_py()))} in NFC); expected NFC text, as the article is"
+            ),
+        )
+
+
+@rule("nfc-text")
+def nfc_documents(c: Check) -> None:
+    """Text cells are Unicode NFC, like the article."""
+    import unicodedata
+
+    documents = c.ctx.tables.get("documents")
+    for doc_id, doc in c.docs.items():
+        if not unicodedata.is_normalized("NFC", doc.text):
+            meta = c.ctx.doc_meta[doc_id]
+            c.problem(
+                f"the text {meta.path} is not in Unicode NFC; expected the NFC text every "
+                "offset counts in",
+                resource="documents",
+                file=documents.file if documents else None,
+                row=meta.line,
+                field="text_path",
+                value=meta.path,
+            )
+
+
+@rule("no-bidi-controls", per="batch")
+def no_bidi_controls(c: Check, rows: Batch) -> None:
+    """No text cell holds invisible bidi controls or zero-width characters (U+061C, U+200B-U+200F,
+    U+202A-U+202E, U+2060-U+2064, U+2066-U+2069, U+FEFF)."""
+    import pyarrow.compute as pc
+
+    from ._checks import _raw_bytes
+
+    for name in _text_fields(rows):
+        if name in PROVEN_BY_SPAN:
+            continue
+        column = rows.column(name)
+        data = _raw_bytes(column)
+        if data.find(b"\xe2") < 0 and data.find(b"\xef") < 0 and data.find(b"\xd8\x9c") < 0:
+            continue  # none of these characters can be in the column: skip the regex
+        c.flag(
+            rows,
+            name,
+            pc.match_substring_regex(column, _INVISIBLE),
+            lambda i, n=name: _invisible(str(rows.value(n, i))),
+        )
+
+
+def _invisible(text: str) -> str:
+    import re
+    import unicodedata
+
+    found = re.search(_INVISIBLE, text)
+    assert found is not None
+    char = found.group()
+    return (
+        f"holds U+{ord(char):04X} {unicodedata.name(char, 'invisible character')} at character "
+        f"{found.start()}; expected no invisible bidi or zero-width characters"
+    )
+
+
+@rule("no-formula-cells", per="batch")
+def no_formula_cells(c: Check, rows: Batch) -> None:
+    """No text cell starts with =, +, -, @, tab or carriage return, which spreadsheets run as a
+    formula (CSV injection)."""
+    import pyarrow.compute as pc
+
+    for name in _text_fields(rows):
+        column = rows.column(name)
+        c.flag(
+            rows,
+            name,
+            pc.match_substring_regex(column, _FORMULA),
+            lambda i, n=name: (
+                f"starts with {str(rows.value(n, i))[:1]!r}, which a spreadsheet reads as a "
+                "formula; expected text that does not start with =, +, -, @, tab or CR"
+            ),
+        )
+
+
+@rule("cell-size-limit", per="batch")
+def cell_size_limit(c: Check, rows: Batch) -> None:
+    """No text cell is longer than 10,000 code points (the whole article has 2,266)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for name in _text_fields(rows):
+        column = rows.column(name)
+        if len(column) == 0 or (pc.max(pc.binary_length(column)).as_py() or 0) <= MAX_CELL:
+            continue  # no cell has more bytes, so none has more code points
+        length = pc.utf8_length(column)
+        c.flag(
+            rows,
+            name,
+            pc.greater(length, pa.scalar(MAX_CELL)),
+            lambda i, n=length: f"has {n[i].as_py():,} code points; expected at most {MAX_CELL:,}",
+        )
+
+
+@rule("every-row-has-provenance", per="batch")
+def every_row_has_provenance(c: Check, rows: Batch) -> None:
+    """Every row read from the article has its whole evidence span, and every value the article
+    does not state has its basis and a reference (and a confidence, where the schema has one)."""
+    import pyarrow.compute as pc
+
+    evidence = ("doc_id", "start", "end", "exact")
+    if rows.has(*evidence):
+        present = [pc.is_valid(rows.column(f)) for f in evidence]
+        some = present[0]
+        for p in present[1:]:
+            some = pc.or_(some, p)
+        for f, p in zip(evidence, present, strict=True):
+            required = (rows.table.spec(f) or {}).get("constraints", {}).get("required")
+            if not required:  # a required cell is the `required` rule's
+                c.flag(
+                    rows,
+                    f,
+                    pc.and_(some, pc.invert(p)),
+                    lambda i, f=f: (
+                        f"the evidence span has no {f}; expected doc_id, start, end "
+                        "and exact together"
+                    ),
+                )
+    for values, basis, reference, confidence in ENRICHMENT.get(rows.name, ()):
+        if not rows.has(*values, reference) or (basis and not rows.has(basis)):
+            continue
+        given = pc.is_valid(rows.column(values[0]))
+        for v in values[1:]:
+            given = pc.or_(given, pc.is_valid(rows.column(v)))
+        label = " or ".join(values)
+        if basis is not None:
+            kind = _plain(rows.column(basis))
+            c.flag(
+                rows,
+                basis,
+                pc.and_(given, pc.is_null(kind)),
+                lambda i, b=basis, label=label: (
+                    f"{label} has a value but {b} is empty; expected stated, inferred or external"
+                ),
+            )
+            outside = pc.fill_null(pc.is_in(kind, value_set=_strings(_NEEDS_REFERENCE)), False)
+        else:
+            outside = given
+        c.flag(
+            rows,
+            reference,
+            pc.and_(outside, pc.is_null(rows.column(reference))),
+            lambda i, r=reference, label=label: (
+                f"{label} does not come from the article but "
+                f"{r} is empty; expected the reference it was taken from"
+            ),
+        )
+        if confidence is not None and rows.has(confidence):
+            c.flag(
+                rows,
+                confidence,
+                pc.and_(given, pc.is_null(rows.column(confidence))),
+                lambda i, k=confidence, label=label: (
+                    f"{label} has a value but {k} is empty; expected how sure the curators are"
+                ),
+            )
+
+
+def _strings(values: tuple[str, ...]) -> Any:
+    import pyarrow as pa
+
+    return pa.array(list(values), pa.string())
+
+
+@rule("casualty-bounds", per="batch")
+def casualty_bounds(c: Check, rows: Batch) -> None:
+    """Every casualty figure has low <= best <= high (where given), as in UCDP."""
+    if rows.name != "casualties" or not rows.has("low", "best", "high"):
+        return
+    low, best, high = (_np(rows.column(f)) for f in ("low", "best", "high"))
+    with _quiet():
+        too_low = (low > best) | (low > high)
+        too_high = ~too_low & (best > high)
+
+    def words(i: int) -> str:
+        values = ", ".join(f"{f} {rows.value(f, i)}" for f in ("low", "best", "high"))
+        return f"{values}; expected low <= best <= high"
+
+    c.flag(rows, "low", too_low, words)
+    c.flag(rows, "high", too_high, words)
+
+
+def _quiet() -> Any:
+    import numpy as np
+
+    return np.errstate(invalid="ignore")
+
+
+@rule("qualifier-agrees", per="batch")
+def qualifier_agrees(c: Check, rows: Batch) -> None:
+    """A casualty's qualifier agrees with its numbers: exact means low = best = high, at_least
+    low = best and no high, at_most best = high and no low, range a low below a high."""
+    import numpy as np
+
+    if rows.name != "casualties" or not rows.has("qualifier", "low", "best", "high"):
+        return
+    kind = np.asarray(_plain(rows.column("qualifier")).to_numpy(zero_copy_only=False), dtype=object)
+    low, best, high = (_np(rows.column(f)) for f in ("low", "best", "high"))
+    has_low, has_high, has_best = ~np.isnan(low), ~np.isnan(high), ~np.isnan(best)
+    with _quiet():
+        wrong = {
+            "exact": ~(has_low & has_high & has_best & (low == best) & (best == high)),
+            "at_least": ~(has_low & ~has_high & (low == best)),
+            "at_most": ~(has_high & ~has_low & (high == best)),
+            "range": ~(has_low & has_high & (low < high)),
+        }
+    expected = {
+        "exact": "low = best = high",
+        "at_least": "low = best and high empty",
+        "at_most": "best = high and low empty",
+        "range": "a low and a high, low < high",
+    }
+    for value, bad in wrong.items():
+        c.flag(
+            rows,
+            "qualifier",
+            (kind == value) & bad,
+            lambda i, v=value: (
+                f"qualifier {v} with low {rows.value('low', i)}, best {rows.value('best', i)}, "
+                f"high {rows.value('high', i)}; expected {expected[v]}"
+            ),
+        )
+
+
+@rule("number-agrees", per="batch")
+def number_agrees(c: Check, rows: Batch) -> None:
+    """The number as written (in ASCII or Arabic-Indic digits) is the casualty's best figure,
+    or its low for a range."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if rows.name != "casualties" or not rows.has("number_as_written", "best"):
+        return
+    written = rows.column("number_as_written")
+    for ascii_digit, arabic, persian in zip("0123456789", "٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", strict=True):
+        written = pc.replace_substring(written, arabic, ascii_digit)
+        written = pc.replace_substring(written, persian, ascii_digit)
+    digits = pc.replace_substring_regex(written, "[^0-9]", "")
+    usable = pc.and_(pc.is_valid(digits), pc.match_substring_regex(digits, "^[0-9]{1,15}$"))
+    number = pc.if_else(usable, digits, pa.scalar(None, pa.string())).cast(pa.int64())
+    target = rows.column("best")
+    if rows.has("qualifier", "low"):
+        is_range = pc.equal(_plain(rows.column("qualifier")), pa.scalar("range"))
+        target = pc.if_else(pc.fill_null(is_range, False), rows.column("low"), target)
+    differ = np.asarray(
+        pc.fill_null(pc.not_equal(number, target), False).to_numpy(zero_copy_only=False),
+        dtype=np.bool_,
+    )
+    c.flag(
+        rows,
+        "number_as_written",
+        differ,
+        lambda i, t=target: (
+            f"reads as {number[i].as_py()}; expected the figure coded, {t[i].as_py()}"
+        ),
+    )
+
+
+@rule("date-order", per="batch")
+def date_order(c: Check, rows: Batch) -> None:
+    """An earliest possible day (`date_start`) is not after the latest (`date_end`)."""
+    import pyarrow.compute as pc
+
+    if not rows.has("date_start", "date_end"):
+        return
+    c.flag(
+        rows,
+        "date_end",
+        pc.greater(rows.column("date_start"), rows.column("date_end")),
+        lambda i: (
+            f"ends {rows.value('date_end', i)} before it starts "
+            f"{rows.value('date_start', i)}; expected date_start <= date_end"
+        ),
+    )
+
+
+@rule("date-precision-agrees", per="batch")
+def date_precision_agrees(c: Check, rows: Batch) -> None:
+    """Dates fit their precision: day one day, month a whole month, year a whole year, before
+    no start but an end, unknown no dates."""
+    import numpy as np
+
+    if not rows.has("date_precision", "date_start", "date_end"):
+        return
+    precision = np.asarray(
+        _plain(rows.column("date_precision")).to_numpy(zero_copy_only=False), dtype=object
+    )
+    start, end = _np(rows.column("date_start")), _np(rows.column("date_end"))
+    has_start, has_end = ~np.isnat(start), ~np.isnat(end)
+    both = has_start & has_end
+    month_start = start.astype("datetime64[M]")
+    year_start = start.astype("datetime64[Y]")
+    wrong = {
+        "day": ~(both & (start == end)),
+        "month": ~(
+            both
+            & (month_start.astype("datetime64[D]") == start)
+            & ((month_start + 1).astype("datetime64[D]") - 1 == end)
+        ),
+        "year": ~(
+            both
+            & (year_start.astype("datetime64[D]") == start)
+            & ((year_start + 1).astype("datetime64[D]") - 1 == end)
+        ),
+        "before": ~(~has_start & has_end),
+        "unknown": has_start | has_end,
+    }
+    expected = {
+        "day": "date_start = date_end",
+        "month": "the first and last day of one month",
+        "year": "1 January and 31 December of one year",
+        "before": "no date_start and a date_end",
+        "unknown": "no dates",
+    }
+    for value, bad in wrong.items():
+        c.flag(
+            rows,
+            "date_precision",
+            (precision == value) & bad,
+            lambda i, v=value: (
+                f"precision {v} with dates {rows.value('date_start', i) or '–'} to "
+                f"{rows.value('date_end', i) or '–'}; expected {expected[v]}"
+            ),
+        )
+
+
+@rule(
+    "claim-after-attack",
+    keeps={"events": ("event_id", "event_type", "date_start", "date_end", "about_event_id")},
+)
+def claim_after_attack(c: Check) -> None:
+    """A claim of responsibility names the event it claims (`about_event_id`) and is not dated
+    before it."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    events = c.table("events")
+    if events is None:
+        return
+    kind = _plain(events.column("event_type"))
+    claims = pc.fill_null(pc.equal(kind, pa.scalar("claim")), False)
+    about = events.column("about_event_id")
+    c.flag(
+        events,
+        "about_event_id",
+        pc.and_(claims, pc.is_null(about)),
+        lambda i: "a claim that names no event; expected the event_id of what is claimed",
+    )
+    target = pc.index_in(about, value_set=events.column("event_id"))
+    found = pc.and_(claims, pc.is_valid(target))
+    index = np.asarray(pc.fill_null(target, 0).to_numpy(), dtype=np.int64)
+    start, end = _np(events.column("date_start")), _np(events.column("date_end"))
+    earliest = np.where(np.isnat(start), end, start)  # open start: only "before end" is known
+    other = earliest[index]
+    with _quiet():
+        before = np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.bool_) & (
+            earliest < other
+        )
+    c.flag(
+        events,
+        "date_start",
+        before,
+        lambda i: (
+            f"the claim may be dated {earliest[i]}, before {events.value('about_event_id', i)} "
+            f"({other[i]}); expected a claim no earlier than what it claims"
+        ),
+        value=lambda i: events.value("date_start", i) or events.value("date_end", i),
+    )
+
+
+@rule("event-before-publication", per="batch")
+def event_before_publication(c: Check, rows: Batch) -> None:
+    """No event the article reports starts after the article was published."""
+    import datetime
+
+    import numpy as np
+    import pyarrow.compute as pc
+
+    if rows.name != "events" or not rows.has("doc_id", "date_start", "date_end"):
+        return
+    published = c.ctx.doc_stated
+    start, end = _np(rows.column("date_start")), _np(rows.column("date_end"))
+    earliest = np.where(np.isnat(start), end, start)
+    docs = rows.column("doc_id")
+    for doc_id in pc.unique(docs).to_pylist():
+        day = published.get(doc_id, {}).get("published_date")
+        if not isinstance(day, datetime.date):
+            continue
+        mine = np.asarray(
+            pc.fill_null(pc.equal(docs, doc_id), False).to_numpy(zero_copy_only=False),
+            dtype=np.bool_,
+        )
+        with _quiet():
+            late = mine & (earliest > np.datetime64(day, "D"))
+        c.flag(
+            rows,
+            "date_start" if rows.has("date_start") else "date_end",
+            late,
+            lambda i, d=day: (
+                f"the event starts {earliest[i]}, after its document was published ({d}); "
+                "expected a date no later than publication"
+            ),
+            value=lambda i: rows.value("date_start", i) or rows.value("date_end", i),
+        )
+
+
+@rule("direct-quote-verbatim", per="batch")
+def direct_quote_verbatim(c: Check, rows: Batch) -> None:
+    """A direct quote is the whole text between a pair of quotation marks: the character before
+    its span opens a quote and the one after closes it."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from . import _spans
+
+    if rows.name != "quotes" or not rows.has("kind", "doc_id", "start", "end", "exact"):
+        return
+    direct = np.asarray(
+        pc.fill_null(pc.equal(_plain(rows.column("kind")), pa.scalar("direct")), False).to_numpy(
+            zero_copy_only=False
+        ),
+        dtype=np.bool_,
+    )
+    if not direct.any():
+        return
+    for doc, index, first, last, inside in _in_text(c, rows, "start", "end", "exact"):
+        keep = inside & direct[index]
+        if not keep.any():
+            continue
+        index, first, last = index[keep], first[keep], last[keep]
+        cells = rows.column("exact").take(pa.array(index))
+        matches = ~_spans.mismatches(doc, first, last, cells)  # a wrong span is reported there
+        points = np.frombuffer(doc.text.encode("utf-32-le"), dtype=np.uint32)
+        marks = np.array(sorted(ord(m) for m in _QUOTE_MARKS), dtype=np.uint32)
+        before = np.where(first > 0, points[np.maximum(first - 1, 0)], 0)
+        after = np.where(last < doc.length, points[np.minimum(last, doc.length - 1)], 0)
+        enclosed = np.isin(before, marks) & np.isin(after, marks)
+        c.flag(
+            rows,
+            "start",
+            index[matches & ~enclosed],
+            lambda i, d=doc: (
+                f"the text around the span is {_quote(_around(d, rows, i))}; expected a direct "
+                "quote to be enclosed in quotation marks, which stay outside the span"
+            ),
+        )
+
+
+def _around(doc: Any, rows: Batch, i: int) -> str:
+    start, end = int(rows.value("start", i)), int(rows.value("end", i))
+    return f"{doc.text[max(start - 1, 0) : start]}[…]{doc.text[end : end + 1]}"
+
+
+@rule("speaker-is-source", keeps={"quotes": ("source_id",), "sources": ("source_id", "relation")})
+def speaker_is_source(c: Check) -> None:
+    """A quote's speaker is a source whose words the article reports (relation quoted, cited or
+    claimant), not one it only contacts, credits or is published by."""
+    import pyarrow.compute as pc
+
+    quotes, sources = c.table("quotes"), c.table("sources")
+    if quotes is None or sources is None:
+        return
+    position = pc.index_in(quotes.column("source_id"), value_set=sources.column("source_id"))
+    relation = _plain(sources.column("relation")).take(position)
+    speaking = pc.is_in(relation, value_set=_strings(SPEAKING))
+    c.flag(
+        quotes,
+        "source_id",
+        pc.and_(pc.is_valid(relation), pc.invert(speaking)),
+        lambda i: (
+            f"the speaker's relation is {relation[i].as_py()}; expected a source the article "
+            f"reports the words of ({', '.join(SPEAKING)})"
+        ),
+    )
+
+
+@rule("parent-acyclic", keeps={"entities": ("entity_id", "parent_entity_id")})
+def parent_acyclic(c: Check) -> None:
+    """Following `parent_entity_id` from any entity ends at an entity without a parent, never
+    back where it started."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    entities = c.table("entities")
+    if entities is None:
+        return
+    parent = pc.index_in(
+        entities.column("parent_entity_id"), value_set=entities.column("entity_id")
+    )
+    n = len(entities)
+    step = np.asarray(pc.fill_null(parent, -1).to_numpy(), dtype=np.int64)
+    step = np.where(step < 0, np.arange(n) * 0 + n, step)  # n: the root sentinel
+    jump = np.append(step, n)
+    for _ in range(max(1, int(np.ceil(np.log2(n + 1))) + 1)):
+        jump = jump[jump]  # pointer doubling: after k rounds, the 2^k-th ancestor
+    cyclic = jump[:n] != n
+    c.flag(
+        entities,
+        "parent_entity_id",
+        cyclic,
+        lambda i: (
+            "following parent_entity_id from here never reaches an entity without a "
+            "parent; expected a hierarchy without cycles"
+        ),
+    )
+
+
+@rule("text-covered", "warning", per="batch")
+def text_covered_spans(c: Check, rows: Batch) -> None:
+    """Every non-blank character of each text is inside some row's span (an `uncovered` row
+    says why a stretch is not coded)."""
+    from . import _spans
+
+    bucket = "uncovered" if rows.name == "uncovered" else "coded"
+    for start, end, exact in SPANS:
+        if not rows.has("doc_id", start, end, exact):
+            continue
+        for doc, _index, first, last, inside in _in_text(c, rows, start, end, exact):
+            store = c.state.setdefault(bucket, {})
+            if doc.doc_id not in store:
+                store[doc.doc_id] = _spans.DocText(doc.doc_id, doc.text, doc.data, doc.byte_offsets)
+            _spans.add_coverage(store[doc.doc_id], first[inside], last[inside])
+
+
+@rule("text-covered", "warning")
+def text_covered(c: Check) -> None:
+    """Every non-blank character of each text is inside some row's span."""
+    import numpy as np
+
+    from . import _spans
+
+    coded = c.state.get("coded", {})
+    uncovered = c.state.get("uncovered", {})
+    trouble = c.ctx.scratch.get("span-trouble", set())
+    for doc_id, doc in c.docs.items():
+        if doc_id in trouble or not doc.trusted:
+            continue  # a wrong span leaves a gap that is not a second problem
+        seen = np.zeros(doc.length, dtype=np.bool_)
+        for store in (coded, uncovered):
+            if doc_id in store:
+                seen |= _spans.covered(store[doc_id])
+        blank = np.array([ch.isspace() for ch in doc.text], dtype=np.bool_)
+        gap = ~seen & ~blank
+        for first, last in _stretches(gap):
+            meta = c.ctx.doc_meta[doc_id]
+            c.problem(
+                f"text[{first}:{last}] is inside no row's span; expected a row that codes it, "
+                "or an `uncovered` row saying why not",
+                resource="documents",
+                file=meta.path,
+                row=doc.text.count("\n", 0, first) + 1,
+                field=None,
+                value=doc.text[first:last],
+            )
+
+
+def _stretches(mask: Any) -> list[tuple[int, int]]:
+    import numpy as np
+
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(
+        zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True)
+    )
+
+
+@rule(
+    "uncovered-is-uncovered",
+    "warning",
+    keeps={"uncovered": ("uncovered_id", "doc_id", "start", "end")},
+)
+def uncovered_is_uncovered(c: Check) -> None:
+    """An `uncovered` stretch overlaps no span that another table codes."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    uncovered = c.table("uncovered")
+    coded = c.ctx.checks.get("text-covered")
+    if uncovered is None or coded is None:
+        return
+    trouble = c.ctx.scratch.get("span-trouble", set())
+    docs = uncovered.column("doc_id")
+    starts = np.asarray(pc.fill_null(uncovered.column("start"), 0).to_numpy(), dtype=np.int64)
+    ends = np.asarray(pc.fill_null(uncovered.column("end"), 0).to_numpy(), dtype=np.int64)
+    for doc_id, doc in coded.state.get("coded", {}).items():
+        if doc_id in trouble:
+            continue
+        covered = np.concatenate([[0], np.cumsum(_spans_covered(doc))])
+        mine = np.asarray(
+            pc.fill_null(pc.equal(docs, doc_id), False).to_numpy(zero_copy_only=False),
+            dtype=np.bool_,
+        )
+        fits = mine & (starts >= 0) & (starts < ends) & (ends <= doc.length)
+        first, last = np.where(fits, starts, 0), np.where(fits, ends, 0)
+        overlap = fits & (covered[last] - covered[first] > 0)
+        c.flag(
+            uncovered,
+            "start",
+            overlap,
+            lambda i: (
+                "this stretch overlaps a span another table codes; expected uncovered "
+                "rows only where nothing is coded"
+            ),
+        )
+
+
+def _spans_covered(doc: Any) -> Any:
+    from . import _spans
+
+    return _spans.covered(doc).astype("int64")
+
+
+@rule("versions-agree")
+def versions_agree(c: Check) -> None:
+    """The package version is a semantic version and agrees with the Parquet copies, CITATION.cff,
+    the latest CHANGELOG release and the library, where each is present."""
+    import re
+
+    descriptor = c.ctx.descriptor
+    version, name = descriptor.get("version"), descriptor.get("name")
+    if not isinstance(version, str) or not re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", version):
+        c.problem(
+            "is not a version X.Y.Z; expected a semantic version",
+            file="datapackage.json",
+            field="version",
+            value=version,
+        )
+        return
+    for other, file, what in _other_versions(c):
+        if other is not None and other != version:
+            c.problem(
+                f"{file} says {other}; expected the package version {version}",
+                file=file,
+                field=what,
+                value=other,
+            )
+    for table in c.ctx.tables.values():
+        stamp = c.ctx.parquet_stamps.get(table.name)
+        if stamp is not None and stamp != f"{name}@{version}":
+            c.problem(
+                f"the Parquet copy was built for {stamp}; expected {name}@{version} (run "
+                "`kerman-warning build`)",
+                resource=table.name,
+                file=table.parquet,
+                field="datapackage.package",
+                value=stamp,
+            )
+
+
+def _other_versions(c: Check) -> list[tuple[str | None, str, str]]:
+    import re
+
+    from ._package import default_root
+
+    root = c.ctx.root
+    found: list[tuple[str | None, str, str]] = []
+
+    def read(relative: str) -> str | None:
+        path = root / relative
+        try:
+            return path.read_text(encoding="utf-8") if path.is_file() else None
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    citation = read("CITATION.cff")
+    if citation is not None:
+        match = re.search(r"^version:\s*[\"']?([^\"'\s]+)", citation, re.M)
+        found.append((match.group(1) if match else None, "CITATION.cff", "version"))
+    changelog = read("CHANGELOG.md")
+    if changelog is not None:
+        match = re.search(r"^## \[([0-9]+\.[0-9]+\.[0-9]+)\]", changelog, re.M)
+        found.append((match.group(1) if match else None, "CHANGELOG.md", "latest release"))
+    source = read("src/kerman_warning/_version.py")
+    if source is not None:
+        match = re.search(r"^__version__\s*=\s*[\"']([^\"']+)", source, re.M)
+        found.append(
+            (match.group(1) if match else None, "src/kerman_warning/_version.py", "__version__")
+        )
+    elif root.resolve() == default_root().resolve():
+        from ._version import __version__
+
+        found.append((__version__, "kerman_warning (installed library)", "__version__"))
+    return found
+
+
+@rule("json-schema-in-sync")
+def json_schema_in_sync(c: Check) -> None:
+    """Each schemas/json/<resource>.json is exactly the JSON Schema derived from its Table Schema
+    (so rows that pass stage 3 pass stage 5)."""
+    import json
+
+    from .build import json_schema_path, row_json_schema
+
+    for table in c.ctx.tables.values():
+        relative = json_schema_path(table.name)
+        path = c.ctx.root / relative
+        where: Where = {"resource": table.name, "file": relative}
+        if not path.is_file():
+            c.problem("is missing; expected the file `kerman-warning build` writes", **where)
+            continue
+        try:
+            committed = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            c.problem(f"is not valid JSON ({error}); run `kerman-warning build`", **where)
+            continue
+        derived = row_json_schema(table.name, table.resource, table.schema)
+        if committed != derived:
+            field = _first_difference(committed, derived)
+            c.problem(
+                f"differs from the JSON Schema derived from {table.resource.get('schema')} "
+                f"(first at {field}); run `kerman-warning build`",
+                field=field,
+                **where,
+            )
+
+
+def _first_difference(a: object, b: object, path: str = "") -> str:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b), key=str):
+            if a.get(key) != b.get(key):
+                return _first_difference(a.get(key), b.get(key), f"{path}/{key}")
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            if x != y:
+                return _first_difference(x, y, f"{path}/{i}")
+    return path or "/"
