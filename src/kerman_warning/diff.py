@@ -300,7 +300,7 @@ def _package_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
                     "package-identity",
                     "major",
                     "the package's identity or profile changed; dependents find it by these",
-                    f"package {key} changed",
+                    f"{key} {_verb(a, b)}",
                     field=key,
                     old=a,
                     new=b,
@@ -312,7 +312,7 @@ def _package_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
                     "package-metadata",
                     "patch",
                     "descriptive metadata",
-                    f"package {key} {_verb(a, b)}",
+                    f"{key} {_verb(a, b)}",
                     field=key,
                     old=a,
                     new=b,
@@ -1022,9 +1022,11 @@ def _show(value: Any, width: int = 48) -> str:
 
 
 def _row_label(change: Change) -> str:
-    row = change.key if change.key is not None else (change.new or change.old or {})
-    values = list(row.values()) if change.key is not None else list(row.values())[:1]
-    return ", ".join(str(v) for v in values)
+    """The primary key of a row change; without one, the row's first value."""
+    if change.key is not None:
+        return ", ".join(str(v) for v in change.key.values())
+    row = change.new or change.old or {}
+    return ", ".join(str(v) for v in list(row.values())[:1])
 
 
 _LIMIT = 12
