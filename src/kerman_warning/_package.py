@@ -25,6 +25,24 @@ def default_root() -> Path:
     return _HERE.parents[1]
 
 
+def here_or_shipped(path: PathLike | None) -> Path:
+    """The package a command works on: `path`, else the one in the current folder, else shipped.
+
+    A maintainer in a checkout means that checkout, even when the library they run was
+    installed from another one.
+    """
+    if path is not None:
+        return Path(path)
+    if (Path.cwd() / DESCRIPTOR).is_file():
+        return Path.cwd()
+    return default_root()
+
+
+def is_installed_copy(root: Path) -> bool:
+    """Whether `root` is the copy inside an installed wheel, which nothing may rewrite."""
+    return root.resolve() == (_HERE / "_data").resolve()
+
+
 def unsafe_reason(path: object) -> str | None:
     """Why a resource path may not be opened, judged on the string alone (None if it may)."""
     if not isinstance(path, str) or not path:

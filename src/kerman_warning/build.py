@@ -2,7 +2,7 @@
 
 From the CSVs and Table Schemas it derives the Parquet copies, the JSON Schemas of rows, the
 data dictionary, and the `bytes`/`hash` of every file in `datapackage.json`. Everything is made
-in memory first; only then are files replaced, each through a temporary file and a rename, the
+in memory first, then staged to temporary files, and only then renamed into place, the
 descriptor last. A build that fails leaves every previous file as it was.
 """
 
@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import _dictionary
-from ._io import json_bytes, sha256, write_atomic
-from ._package import DESCRIPTOR, PathLike, default_root, open_package
+from ._errors import PackageError
+from ._io import json_bytes, sha256, write_all
+from ._package import DESCRIPTOR, PathLike, default_root, is_installed_copy, open_package
 from .rules import catalogue
-from .schema import json_schema, read_csv
+from .schema import json_schema, read_csv, sort_by_key
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -88,10 +89,7 @@ def derive(package: Package) -> dict[str, bytes]:
         if resource.get("type") != "table":
             continue
         schema = package.schema(name)
-        keys = schema.get("primaryKey", [])
-        table = read_csv(source, schema)
-        if keys:
-            table = table.sort_by([(key, "ascending") for key in keys])
+        table = sort_by_key(read_csv(source, schema), schema.get("primaryKey", []))
         embedded = {k: v for k, v in resource.items() if k != "parquet"} | {"schema": schema}
         data = _parquet_bytes(table, embedded, package_id)
         resource["parquet"] = {
@@ -114,13 +112,14 @@ def derive(package: Package) -> dict[str, bytes]:
 def build(path: PathLike | None = None, *, check: bool = False) -> BuildResult:
     """Build the package at `path` (default: the one shipped); with `check`, write nothing."""
     package = open_package(default_root() if path is None else path)
+    if is_installed_copy(package.root) and not check:
+        raise PackageError(f"{package.root} is an installed copy; run build in a checkout")
     outputs = derive(package)
     result = BuildResult(check=check)
     for relative, data in outputs.items():
         target = package.root / relative
         current = target.read_bytes() if target.is_file() else None
         (result.unchanged if current == data else result.changed).append(relative)
-    if not check:
-        for relative in result.changed:
-            write_atomic(package.root / relative, outputs[relative])
+    if not check:  # the descriptor comes last in `outputs`, so it is renamed last
+        write_all({package.root / relative: outputs[relative] for relative in result.changed})
     return result

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ._errors import KermanWarningError, PackageError
+from ._package import here_or_shipped
 from ._version import __version__
 
 PROG = "kerman-warning"
@@ -22,9 +23,9 @@ Handler = Callable[[argparse.Namespace], int]
 def _info(args: argparse.Namespace) -> int:
     import pyarrow.parquet as pq
 
-    from ._package import default_root, open_package
+    from ._package import open_package
 
-    package = open_package(args.path or default_root())
+    package = open_package(here_or_shipped(args.path))
     descriptor = package.descriptor
     print(f"{descriptor.get('name')} {descriptor.get('version')}: {descriptor.get('title', '')}")
     print(f"package: {package.root}")
@@ -42,14 +43,14 @@ def _info(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from ._export import export
 
-    export(args.name, output=args.output, format=args.format, path=args.path)
+    export(args.name, output=args.output, format=args.format, path=here_or_shipped(args.path))
     return 0
 
 
 def _build(args: argparse.Namespace) -> int:
     from .build import build
 
-    result = build(args.path, check=args.check)
+    result = build(here_or_shipped(args.path), check=args.check)
     verb = "would change" if args.check else "wrote"
     for relative in result.changed:
         print(f"{verb} {relative}")
@@ -63,7 +64,8 @@ def _validate(args: argparse.Namespace) -> int:
     if args.list_rules:
         print(rules.catalogue(format=args.format), end="")
         return 0
-    report = validate.validate(args.path)
+
+    report = validate.validate(here_or_shipped(args.path))
     print(report.render(format=args.format), end="")
     return report.exit_code
 
@@ -104,7 +106,8 @@ def parser() -> argparse.ArgumentParser:
             nargs="?",
             type=Path,
             default=None,
-            help="a copy of the package (folder or datapackage.json); default: the one shipped",
+            help="a copy of the package (folder or datapackage.json); default: the one in the "
+            "current folder, else the one shipped",
         )
 
     info = command("info", _info, "Print the version and every resource with its row count.")

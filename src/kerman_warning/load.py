@@ -60,14 +60,11 @@ def load(name: str, *, path: PathLike | None = None, format: Format = "parquet")
 
         return pq.read_table(package.parquet_path(name))
     if format == "csv":
-        from .schema import read_csv
+        from .schema import read_csv, sort_by_key
 
-        resource = package.table(name)
-        table = read_csv(
-            package.resolve(resource.get("path"), what=f"path of {name!r}"), package.schema(name)
-        )
-        keys = package.schema(name).get("primaryKey", [])
-        return table.sort_by([(key, "ascending") for key in keys]) if keys else table
+        table_schema = package.schema(name)
+        source = package.resolve(package.table(name).get("path"), what=f"path of {name!r}")
+        return sort_by_key(read_csv(source, table_schema), table_schema.get("primaryKey", []))
     raise PackageError(f"format must be 'parquet' or 'csv', not {format!r}")
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "json_schema",
     "read_csv",
     "read_csv_text",
+    "sort_by_key",
     "typed_columns",
 ]
 
@@ -188,7 +189,7 @@ def typed_columns(
             typed, expected = _cast_by_pattern(raw, field)
         columns[name] = typed
         bad = pc.and_(pc.is_valid(raw), pc.is_null(typed))
-        rows: list[int] = pc.indices_nonzero(bad).to_numpy().tolist()
+        rows = [row for row in pc.indices_nonzero(bad).to_pylist() if row is not None]
         errors += [CellError(name, row + 2, str(raw[row].as_py()), expected) for row in rows]
     return columns, errors
 
@@ -196,6 +197,7 @@ def typed_columns(
 def read_csv(path: Path, table_schema: dict[str, Any]) -> pa.Table:
     """A CSV resource as a typed Arrow table, or a DataError naming the first bad cell."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     schema = arrow_schema(table_schema)
     text = read_csv_text(path, schema.names)
@@ -205,7 +207,26 @@ def read_csv(path: Path, table_schema: dict[str, Any]) -> pa.Table:
         raise DataError(
             f"{where(path.name, first.line, first.field)}: {first.value!r} is not {first.expected}"
         )
+    for field in schema:
+        missing = pc.indices_nonzero(pc.is_null(columns[field.name])).to_pylist()
+        if not field.nullable and missing and missing[0] is not None:
+            place = where(path.name, missing[0] + 2, field.name)
+            raise DataError(f"{place}: the cell is empty but the field is required")
     return pa.table([columns[name] for name in schema.names], schema=schema)
+
+
+def sort_by_key(table: pa.Table, keys: list[str]) -> pa.Table:
+    """Rows in primary-key order (dictionary-encoded keys sort by their text)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not keys:
+        return table
+    columns = [table.column(key) for key in keys]
+    plain = pa.table(
+        [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in columns], names=keys
+    )
+    return table.take(pc.sort_indices(plain, sort_keys=[(key, "ascending") for key in keys]))
 
 
 def json_schema(table_schema: dict[str, Any], *, name: str, title: str = "") -> dict[str, Any]:
