@@ -176,11 +176,16 @@ class Collector:
 
 
 class Rows:
-    """Rows of one table with typed columns: a streamed batch, or a table's kept columns."""
+    """Rows of one table with typed columns: a streamed batch, or a table's kept columns.
+
+    `bad` marks rows with a cell that breaks the Table Schema (stage 3): stage-4 rules do not
+    flag them again, so one wrong cell gives one problem.
+    """
 
     name: str
     file: str
     columns: dict[str, Any]
+    bad: Bools | None = None
 
     def __len__(self) -> int:
         raise NotImplementedError
@@ -239,6 +244,7 @@ class TableState(Rows):
     lines: Ints | None = None  # None: line of row i is i + 2
     chunks: dict[str, list[Any]] = field(default_factory=dict)
     line_chunks: list[Ints] = field(default_factory=list)
+    bad_chunks: list[Bools] = field(default_factory=list)
     parquet: str | None = None  # relative path of the Parquet copy, if any
     parquet_path: Path | None = None
 
@@ -312,6 +318,8 @@ class Check:
     ) -> int:
         """Report every row selected by `mask` (boolean array, nulls false); return how many."""
         indices = selected(mask)
+        if self.rule.stage == "consistency" and rows.bad is not None and len(indices):
+            indices = indices[~rows.bad[indices]]
         for i in indices[:LIMIT].tolist():
             shown = value(i) if value is not None else (rows.value(field, i) if field else None)
             self.ctx.out.add(
@@ -403,6 +411,8 @@ class Context:
             self.out.add(rule, message, resource=resource, row=row, field=what, value=relative)
 
         reason = unsafe_reason(relative)
+        if reason is None and isinstance(relative, str) and relative.startswith("~"):
+            reason = "starts with ~, which a shell reads as a home folder"
         if reason is not None:
             out("path-safe", f"the path {reason}")
             return None
@@ -1102,7 +1112,7 @@ def stream_table(ctx: Context, table: TableState, batch_rules: list[Rule], plan:
             )
     except Unreadable as error:
         ctx.out.rollback(mark)
-        table.chunks, table.line_chunks, table.rows = {}, [], 0
+        table.chunks, table.line_chunks, table.bad_chunks, table.rows = {}, [], [], 0
         ctx.out.add(
             "csv-readable", str(error), resource=table.name, file=table.file, row=error.line
         )
@@ -1142,7 +1152,9 @@ def _concatenate(table: TableState) -> None:
         lines = np.concatenate(table.line_chunks)
         if not np.array_equal(lines, np.arange(2, len(lines) + 2)):
             table.lines = lines
-    table.line_chunks = []
+        bad = np.concatenate(table.bad_chunks)
+        table.bad = bad if bad.any() else None
+    table.line_chunks, table.bad_chunks = [], []
 
 
 def _lines(record_batch: Any, first: int) -> tuple[Ints, int]:
@@ -1243,6 +1255,7 @@ def _one_batch(
             value=error.value,
         )
     row_bad |= check_constraints(ctx, batch)
+    batch.bad = row_bad
     for r in batch_rules:
         run_rule(ctx, r, lambda r=r: r.batch(ctx.check(r), batch))  # type: ignore[misc]
     parquet.feed(batch, cast_bad)
@@ -1250,6 +1263,7 @@ def _one_batch(
     for name, chunks in table.chunks.items():
         chunks.append(columns[name])
     table.line_chunks.append(lines)
+    table.bad_chunks.append(row_bad)
     table.rows += n
     return next_line
 

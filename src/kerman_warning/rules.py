@@ -684,8 +684,8 @@ def casualty_bounds(c: Check, rows: Batch) -> None:
         return
     low, best, high = (_np(rows.column(f)) for f in ("low", "best", "high"))
     with _quiet():
-        too_low = (low > best) | (low > high)
-        too_high = ~too_low & (best > high)
+        too_low = low > best
+        too_high = ~too_low & ((best > high) | (low > high))
 
     def words(i: int) -> str:
         values = ", ".join(f"{f} {rows.value(f, i)}" for f in ("low", "best", "high"))
@@ -713,6 +713,7 @@ def qualifier_agrees(c: Check, rows: Batch) -> None:
     low, best, high = (_np(rows.column(f)) for f in ("low", "best", "high"))
     has_low, has_high, has_best = ~np.isnan(low), ~np.isnan(high), ~np.isnan(best)
     with _quiet():
+        disordered = (low > best) | (best > high) | (low > high)  # casualty-bounds says so
         wrong = {
             "exact": ~(has_low & has_high & has_best & (low == best) & (best == high)),
             "at_least": ~(has_low & ~has_high & (low == best)),
@@ -729,7 +730,7 @@ def qualifier_agrees(c: Check, rows: Batch) -> None:
         c.flag(
             rows,
             "qualifier",
-            (kind == value) & bad,
+            (kind == value) & bad & ~disordered,
             lambda i, v=value: (
                 f"qualifier {v} with low {rows.value('low', i)}, best {rows.value('best', i)}, "
                 f"high {rows.value('high', i)}; expected {expected[v]}"
@@ -804,6 +805,7 @@ def date_precision_agrees(c: Check, rows: Batch) -> None:
     start, end = _np(rows.column("date_start")), _np(rows.column("date_end"))
     has_start, has_end = ~np.isnat(start), ~np.isnat(end)
     both = has_start & has_end
+    disordered = both & (start > end)  # date-order says so
     month_start = start.astype("datetime64[M]")
     year_start = start.astype("datetime64[Y]")
     wrong = {
@@ -832,7 +834,7 @@ def date_precision_agrees(c: Check, rows: Batch) -> None:
         c.flag(
             rows,
             "date_precision",
-            (precision == value) & bad,
+            (precision == value) & bad & ~disordered,
             lambda i, v=value: (
                 f"precision {v} with dates {rows.value('date_start', i) or '–'} to "
                 f"{rows.value('date_end', i) or '–'}; expected {expected[v]}"
@@ -958,15 +960,16 @@ def direct_quote_verbatim(c: Check, rows: Batch) -> None:
             "start",
             index[matches & ~enclosed],
             lambda i, d=doc: (
-                f"the text around the span is {_quote(_around(d, rows, i))}; expected a direct "
-                "quote to be enclosed in quotation marks, which stay outside the span"
+                f"the span is preceded by {_quote(_next_to(d, rows, i)[0])} and followed by "
+                f"{_quote(_next_to(d, rows, i)[1])}; expected a direct quote enclosed in "
+                "quotation marks, which stay outside the span"
             ),
         )
 
 
-def _around(doc: Any, rows: Batch, i: int) -> str:
+def _next_to(doc: Any, rows: Batch, i: int) -> tuple[str, str]:
     start, end = int(rows.value("start", i)), int(rows.value("end", i))
-    return f"{doc.text[max(start - 1, 0) : start]}[…]{doc.text[end : end + 1]}"
+    return doc.text[max(start - 1, 0) : start], doc.text[end : end + 1]
 
 
 @rule("speaker-is-source", keeps={"quotes": ("source_id",), "sources": ("source_id", "relation")})
@@ -1011,14 +1014,17 @@ def parent_acyclic(c: Check) -> None:
     jump = np.append(step, n)
     for _ in range(max(1, int(np.ceil(np.log2(n + 1))) + 1)):
         jump = jump[jump]  # pointer doubling: after k rounds, the 2^k-th ancestor
-    cyclic = jump[:n] != n
+    # After at least n steps every walk is inside a cycle (or at the root): those rows are the
+    # cycles themselves; rows that merely lead into one are not flagged again.
+    on_cycle = np.zeros(n + 1, dtype=np.bool_)
+    on_cycle[jump[:n]] = True
     c.flag(
         entities,
         "parent_entity_id",
-        cyclic,
+        on_cycle[:n],
         lambda i: (
-            "following parent_entity_id from here never reaches an entity without a "
-            "parent; expected a hierarchy without cycles"
+            "following parent_entity_id from here comes back to this entity; expected "
+            "a hierarchy without cycles"
         ),
     )
 
@@ -1050,6 +1056,8 @@ def text_covered(c: Check) -> None:
     coded = c.state.get("coded", {})
     uncovered = c.state.get("uncovered", {})
     trouble = c.ctx.scratch.get("span-trouble", set())
+    if not _all_spans_read(c):
+        return  # a table that could not be read leaves gaps that are not problems of their own
     for doc_id, doc in c.docs.items():
         if doc_id in trouble or not doc.trusted:
             continue  # a wrong span leaves a gap that is not a second problem
@@ -1070,6 +1078,16 @@ def text_covered(c: Check) -> None:
                 field=None,
                 value=doc.text[first:last],
             )
+
+
+def _all_spans_read(c: Check) -> bool:
+    """True when every table of the package was read, so that coverage is complete."""
+    tables = [
+        r.get("name")
+        for r in c.ctx.descriptor.get("resources", [])
+        if isinstance(r, dict) and r.get("type") == "table"
+    ]
+    return all(name in c.ctx.tables and c.ctx.tables[name].usable for name in tables)
 
 
 def _stretches(mask: Any) -> list[tuple[int, int]]:
@@ -1096,6 +1114,8 @@ def uncovered_is_uncovered(c: Check) -> None:
     if uncovered is None or coded is None:
         return
     trouble = c.ctx.scratch.get("span-trouble", set())
+    if not _all_spans_read(c):
+        return
     docs = uncovered.column("doc_id")
     starts = np.asarray(pc.fill_null(uncovered.column("start"), 0).to_numpy(), dtype=np.int64)
     ends = np.asarray(pc.fill_null(uncovered.column("end"), 0).to_numpy(), dtype=np.int64)
@@ -1151,17 +1171,22 @@ def versions_agree(c: Check) -> None:
                 field=what,
                 value=other,
             )
+    stale: dict[str, list[str]] = {}
     for table in c.ctx.tables.values():
         stamp = c.ctx.parquet_stamps.get(table.name)
         if stamp is not None and stamp != f"{name}@{version}":
-            c.problem(
-                f"the Parquet copy was built for {stamp}; expected {name}@{version} (run "
-                "`kerman-warning build`)",
-                resource=table.name,
-                file=table.parquet,
-                field="datapackage.package",
-                value=stamp,
-            )
+            stale.setdefault(stamp, []).append(table.name)
+    for stamp, tables in stale.items():  # one problem per cause, not one per file
+        first = c.ctx.tables[tables[0]]
+        c.problem(
+            f"{len(tables)} Parquet cop{'y was' if len(tables) == 1 else 'ies were'} built for "
+            f"{stamp} ({', '.join(tables)}); expected {name}@{version} (run `kerman-warning "
+            "build`)",
+            resource=first.name,
+            file=first.parquet,
+            field="datapackage.package",
+            value=stamp,
+        )
 
 
 def _other_versions(c: Check) -> list[tuple[str | None, str, str]]:

@@ -1,0 +1,530 @@
+"""One test per rule: copy the real package, break exactly that rule, and see it fire where it
+should, with no other error (one cause, one error). A rule in the catalogue without a case
+here fails `test_every_rule_has_a_breaking_case`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import (
+    edit_json,
+    get_cell,
+    line_of,
+    read_rows,
+    refresh,
+    set_cell,
+    write_rows,
+)
+from kerman_warning import rules
+from kerman_warning.validate import Report, validate
+
+ARTICLE = (Path(__file__).resolve().parents[1] / "data/article.ar.txt").read_text("utf-8")
+
+
+@dataclass(frozen=True)
+class Expect:
+    """Where the rule must fire; `also`: other error rules the same edit rightly breaks."""
+
+    resource: str | None
+    row: int | None
+    field: str | None
+    also: frozenset[str] = field(default_factory=frozenset)
+    exit_code: int = 1
+
+
+Case = Callable[[Path], Expect]
+CASES: dict[str, Case] = {}
+
+
+def case(rule_id: str) -> Callable[[Case], Case]:
+    def register(function: Case) -> Case:
+        CASES[rule_id] = function
+        return function
+
+    return register
+
+
+def set_resource(root: Path, name: str, key: str, value: object) -> None:
+    def change(package: dict[str, object]) -> None:
+        for block in package["resources"]:  # type: ignore[attr-defined]
+            if block["name"] == name:
+                block[key] = value
+
+    edit_json(root / "datapackage.json", change)
+
+
+# --- Stage 1 ---------------------------------------------------------------------------------
+
+
+@case("descriptor-readable")
+def _(root: Path) -> Expect:
+    (root / "datapackage.json").write_text('{"name": "kerman-warning", ', encoding="utf-8")
+    return Expect(None, None, None, exit_code=2)
+
+
+@case("descriptor-profile")
+def _(root: Path) -> Expect:
+    edit_json(root / "datapackage.json", lambda p: p.update(licenses="ODC-By-1.0"))
+    return Expect(None, None, "licenses")
+
+
+@case("path-safe")
+def _(root: Path) -> Expect:
+    set_resource(root, "errata", "path", "../errata.csv")
+    return Expect("errata", None, "path")
+
+
+@case("file-present")
+def _(root: Path) -> Expect:
+    (root / "data/errata.csv").unlink()
+    return Expect("errata", None, "path")
+
+
+# --- Stage 2 ---------------------------------------------------------------------------------
+
+
+@case("hash-verifiable")
+def _(root: Path) -> Expect:
+    set_resource(root, "events", "hash", "md5:" + "0" * 32)
+    return Expect("events", None, "hash")
+
+
+@case("bytes-match")
+def _(root: Path) -> Expect:
+    set_resource(root, "events", "bytes", (root / "data/events.csv").stat().st_size + 1)
+    return Expect("events", None, "bytes")
+
+
+@case("hash-match")
+def _(root: Path) -> Expect:
+    set_resource(root, "events", "hash", "sha256:" + "0" * 64)
+    return Expect("events", None, "hash")
+
+
+@case("parquet-matches-csv")
+def _(root: Path) -> Expect:
+    path = root / "data/parquet/events.parquet"
+    table = pq.read_table(path)
+    changed = table.column("description_en").to_pylist()
+    changed[0] = "Something else"
+    table = table.set_column(
+        table.schema.get_field_index("description_en"), "description_en", pa.array(changed)
+    )
+    pq.write_table(table, path, compression="zstd")
+    data = path.read_bytes()
+
+    def change(package: dict[str, object]) -> None:
+        for block in package["resources"]:  # type: ignore[attr-defined]
+            if block["name"] == "events":
+                block["parquet"]["bytes"] = len(data)
+                block["parquet"]["hash"] = f"sha256:{hashlib.sha256(data).hexdigest()}"
+
+    edit_json(root / "datapackage.json", change)
+    return Expect("events", None, None)
+
+
+# --- Stage 3 ---------------------------------------------------------------------------------
+
+
+@case("csv-readable")
+def _(root: Path) -> Expect:
+    path = root / "data/errata.csv"
+    lines = path.read_text(encoding="utf-8").count("\n")
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('err-x,typo,,"never closed,ref-curated-external-facts,doc-x,1,2,x\n')
+    refresh(root)
+    return Expect("errata", lines + 1, None)
+
+
+@case("header-matches")
+def _(root: Path) -> Expect:
+    header, rows = read_rows(root, "events")
+    i, j = header.index("date_start"), header.index("date_end")
+    header[i], header[j] = header[j], header[i]
+    write_rows(root, "events", header, rows)
+    refresh(root)
+    return Expect("events", 1, None)
+
+
+@case("has-rows")
+def _(root: Path) -> Expect:
+    header, _ = read_rows(root, "errata")
+    write_rows(root, "errata", header, [])
+    refresh(root)
+    return Expect("errata", 1, None)
+
+
+@case("type")
+def _(root: Path) -> Expect:
+    line = set_cell(root, "casualties", "cas-attack-kerman-killed", "low", "٨٤")
+    refresh(root)
+    return Expect("casualties", line, "low")
+
+
+@case("required")
+def _(root: Path) -> Expect:
+    line = set_cell(root, "casualties", "cas-attack-kerman-killed", "number_as_written", "")
+    refresh(root)
+    return Expect("casualties", line, "number_as_written")
+
+
+@case("unique")
+def _(root: Path) -> Expect:
+    edit_json(
+        root / "schemas/entities.schema.json",
+        lambda s: (
+            next(f for f in s["fields"] if f["name"] == "name_en")
+            .setdefault("constraints", {})
+            .update(unique=True)
+        ),
+    )
+    line = set_cell(root, "entities", "ent-iran", "name_en", "United States")
+    refresh(root, json_schemas=True)
+    return Expect("entities", line, "name_en")
+
+
+@case("categories")
+def _(root: Path) -> Expect:
+    line = set_cell(root, "events", "evt-attack-kerman", "event_type", "bombing")
+    refresh(root)
+    return Expect("events", line, "event_type")
+
+
+@case("enum")
+def _(root: Path) -> Expect:
+    edit_json(
+        root / "schemas/documents.schema.json",
+        lambda s: (
+            next(f for f in s["fields"] if f["name"] == "section_en")
+            .setdefault("constraints", {})
+            .update(enum=["Middle East", "World"])
+        ),
+    )
+    key = read_rows(root, "documents")[1][0][0]
+    line = set_cell(root, "documents", key, "section_en", "Sport")
+    refresh(root, json_schemas=True)
+    return Expect("documents", line, "section_en")
+
+
+@case("minimum")
+def _(root: Path) -> Expect:
+    line = set_cell(root, "casualties", "cas-attack-kerman-killed", "best", "-1")
+    refresh(root)
+    return Expect("casualties", line, "best")
+
+
+@case("maximum")
+def _(root: Path) -> Expect:
+    line = set_cell(root, "entities", "ent-kerman", "latitude", "95")
+    refresh(root)
+    return Expect("entities", line, "latitude")
+
+
+@case("length")
+def _(root: Path) -> Expect:
+    long_id = "cas-" + "a" * 80  # maxLength 80
+    line = set_cell(root, "casualties", "cas-attack-kerman-injured", "casualty_id", long_id)
+    refresh(root)
+    return Expect("casualties", line, "casualty_id")
+
+
+@case("pattern")
+def _(root: Path) -> Expect:
+    line = set_cell(root, "casualties", "cas-attack-kerman-injured", "casualty_id", "CAS-X")
+    refresh(root)
+    return Expect("casualties", line, "casualty_id")
+
+
+@case("primary-key")
+def _(root: Path) -> Expect:
+    key = "cas-attack-kerman-killed"
+    line = set_cell(root, "casualties", "cas-attack-kerman-injured", "casualty_id", key)
+    refresh(root)
+    return Expect("casualties", line, "casualty_id")
+
+
+@case("unique-keys")
+def _(root: Path) -> Expect:
+    line = set_cell(root, "casualties", "cas-attack-kerman-injured", "outcome", "killed")
+    refresh(root)
+    return Expect("casualties", line, "outcome")
+
+
+@case("foreign-key")
+def _(root: Path) -> Expect:
+    line = set_cell(root, "casualties", "cas-attack-kerman-killed", "event_id", "evt-missing")
+    refresh(root)
+    return Expect("casualties", line, "event_id")
+
+
+# --- Stage 4 ---------------------------------------------------------------------------------
+
+
+@case("span-matches-text")
+def _(root: Path) -> Expect:
+    start = int(get_cell(root, "entities", "ent-iran", "start"))
+    line = set_cell(root, "entities", "ent-iran", "start", str(start + 1))  # shifted by one
+    refresh(root)
+    return Expect("entities", line, "exact")
+
+
+@case("text-hash-matches")
+def _(root: Path) -> Expect:
+    key = read_rows(root, "documents")[1][0][0]
+    line = set_cell(root, "documents", key, "text_length", str(len(ARTICLE) + 1))
+    refresh(root)
+    return Expect("documents", line, "text_length")
+
+
+@case("nfc-text")
+def _(root: Path) -> Expect:
+    name = unicodedata.normalize("NFD", get_cell(root, "entities", "ent-iran", "name_ar"))
+    line = set_cell(root, "entities", "ent-iran", "name_ar", name)
+    refresh(root)
+    return Expect("entities", line, "name_ar")
+
+
+@case("no-bidi-controls")
+def _(root: Path) -> Expect:
+    name = get_cell(root, "entities", "ent-iran", "name_ar") + "\u200f"
+    line = set_cell(root, "entities", "ent-iran", "name_ar", name)
+    refresh(root)
+    return Expect("entities", line, "name_ar")
+
+
+@case("no-formula-cells")
+def _(root: Path) -> Expect:
+    line = set_cell(root, "entities", "ent-iran", "note_en", '=HYPERLINK("http://x")')
+    refresh(root)
+    return Expect("entities", line, "note_en")
+
+
+@case("cell-size-limit")
+def _(root: Path) -> Expect:
+    key = read_rows(root, "references")[1][0][0]
+    line = set_cell(root, "references", key, "note", "x" * (rules.MAX_CELL + 1))
+    refresh(root)
+    return Expect("references", line, "note")
+
+
+@case("every-row-has-provenance")
+def _(root: Path) -> Expect:
+    assert get_cell(root, "events", "evt-attack-kerman", "date_basis") == "external"
+    line = set_cell(root, "events", "evt-attack-kerman", "date_ref_id", "")
+    refresh(root)
+    return Expect("events", line, "date_ref_id")
+
+
+@case("casualty-bounds")
+def _(root: Path) -> Expect:
+    line = set_cell(root, "casualties", "cas-attack-kerman-injured", "high", "283")  # below low
+    refresh(root)
+    return Expect("casualties", line, "high")
+
+
+@case("qualifier-agrees")
+def _(root: Path) -> Expect:
+    line = set_cell(root, "casualties", "cas-attack-kerman-killed", "qualifier", "exact")
+    refresh(root)
+    return Expect("casualties", line, "qualifier")
+
+
+@case("number-agrees")
+def _(root: Path) -> Expect:
+    line = set_cell(root, "casualties", "cas-attack-kerman-killed", "number_as_written", "85")
+    refresh(root)
+    return Expect("casualties", line, "number_as_written")
+
+
+@case("date-order")
+def _(root: Path) -> Expect:
+    line = set_cell(root, "events", "evt-negotiation-nuclear-2015", "date_start", "2016-01-01")
+    refresh(root)
+    return Expect("events", line, "date_end")
+
+
+@case("date-precision-agrees")
+def _(root: Path) -> Expect:
+    line = set_cell(root, "events", "evt-attack-kerman", "date_end", "2024-01-04")
+    refresh(root)
+    return Expect("events", line, "date_precision")
+
+
+@case("claim-after-attack")
+def _(root: Path) -> Expect:
+    claim = next(row[0] for row in read_rows(root, "events")[1] if row[1] == "claim")
+    set_cell(root, "events", claim, "date_start", "2024-01-02")
+    line = set_cell(root, "events", claim, "date_end", "2024-01-02")
+    refresh(root)
+    return Expect("events", line, "date_start")
+
+
+@case("event-before-publication")
+def _(root: Path) -> Expect:
+    set_cell(root, "events", "evt-report-wsj", "date_start", "2024-01-27")
+    line = set_cell(root, "events", "evt-report-wsj", "date_end", "2024-01-27")
+    refresh(root)
+    return Expect("events", line, "date_start")
+
+
+@case("direct-quote-verbatim")
+def _(root: Path) -> Expect:
+    assert get_cell(root, "quotes", "quo-official-warned-iran", "kind") == "indirect"
+    line = set_cell(root, "quotes", "quo-official-warned-iran", "kind", "direct")
+    refresh(root)
+    return Expect("quotes", line, "start")
+
+
+@case("speaker-is-source")
+def _(root: Path) -> Expect:
+    line = set_cell(root, "quotes", "quo-isis-claim", "source_id", "src-iran-un-mission")
+    refresh(root)
+    return Expect("quotes", line, "source_id")
+
+
+@case("parent-acyclic")
+def _(root: Path) -> Expect:
+    assert get_cell(root, "entities", "ent-us-government", "parent_entity_id") == "ent-usa"
+    line = set_cell(root, "entities", "ent-usa", "parent_entity_id", "ent-us-government")
+    refresh(root)
+    return Expect("entities", line, "parent_entity_id")
+
+
+@case("text-covered")
+def _(root: Path) -> Expect:
+    header, rows = read_rows(root, "uncovered")
+    gone = next(row for row in rows if row[0] == "unc-full-stop-p1")
+    write_rows(root, "uncovered", header, [row for row in rows if row is not gone])
+    refresh(root)
+    start = int(gone[header.index("start")])
+    return Expect("documents", ARTICLE.count("\n", 0, start) + 1, None, exit_code=0)
+
+
+@case("uncovered-is-uncovered")
+def _(root: Path) -> Expect:
+    start, end = 320, int(get_cell(root, "uncovered", "unc-comma-p1", "end"))
+    set_cell(root, "uncovered", "unc-comma-p1", "start", str(start))
+    line = set_cell(root, "uncovered", "unc-comma-p1", "exact", ARTICLE[start:end])
+    refresh(root)
+    return Expect("uncovered", line, "start", exit_code=0)
+
+
+@case("versions-agree")
+def _(root: Path) -> Expect:
+    edit_json(root / "datapackage.json", lambda p: p.update(version="9.9.9"))
+    return Expect("documents", None, "datapackage.package")
+
+
+@case("json-schema-in-sync")
+def _(root: Path) -> Expect:
+    edit_json(root / "schemas/json/events.json", lambda s: s.update(description="edited"))
+    return Expect("events", None, "/description")
+
+
+@case("row-json-schema")
+def _(root: Path) -> Expect:
+    edit_json(
+        root / "schemas/json/casualties.json",
+        lambda s: s["properties"]["best"].update(maximum=100),
+    )
+    line = line_of(root, "casualties", "cas-attack-kerman-injured")
+    return Expect("casualties", line, "best", also=frozenset({"json-schema-in-sync"}))
+
+
+# --- The tests -------------------------------------------------------------------------------
+
+
+def fired(report: Report, rule_id: str, expect: Expect) -> bool:
+    return any(
+        p.rule == rule_id
+        and p.resource == expect.resource
+        and (expect.row is None or p.row == expect.row)
+        and (expect.field is None or p.field == expect.field)
+        for p in report.problems
+    )
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_the_rule_fires_where_it_is_broken_and_nothing_else(
+    rule_id: str, package_copy: Path
+) -> None:
+    expect = CASES[rule_id](package_copy)
+    report = validate(package_copy)
+    shown = report.render(format="text")
+    assert fired(report, rule_id, expect), f"{rule_id} did not fire at {expect}:\n{shown}"
+    others = {p.rule for p in report.problems if p.severity == "error"} - {rule_id}
+    assert others <= expect.also, f"one cause, one error; also got {others}:\n{shown}"
+    assert not [p for p in report.problems if "could not be checked" in p.message], shown
+    assert report.exit_code == expect.exit_code
+
+
+def test_every_rule_has_a_breaking_case() -> None:
+    assert set(rules.RULES) == set(CASES), (
+        f"rules without a case: {sorted(set(rules.RULES) - set(CASES))}; "
+        f"cases without a rule: {sorted(set(CASES) - set(rules.RULES))}"
+    )
+
+
+def test_the_real_package_breaks_no_rule() -> None:
+    report = validate()
+    assert report.problems == [], report.render(format="text")
+    assert report.exit_code == 0
+
+
+def test_refresh_alone_keeps_a_copy_valid(package_copy: Path) -> None:
+    """The helper every case uses must not itself break a rule."""
+    refresh(package_copy, json_schemas=True)
+    report = validate(package_copy)
+    assert report.problems == [], report.render(format="text")
+
+
+def test_every_rule_has_a_one_sentence_description_and_a_severity() -> None:
+    for r in rules.RULES.values():
+        assert r.severity in ("error", "warning")
+        assert r.description.endswith("."), r.id
+        assert r.stage in rules.STAGES
+
+
+def test_the_catalogue_lists_every_rule_in_all_formats() -> None:
+    text = rules.catalogue(format="text")
+    document = json.loads(rules.catalogue(format="json"))
+    markdown = rules.catalogue(format="markdown")
+    for r in rules.RULES.values():
+        assert r.id in text and f"`{r.id}`" in markdown
+    assert [r["id"] for r in document["rules"]] == [r.id for r in rules.ordered()]
+    with pytest.raises(ValueError, match="format"):
+        rules.catalogue(format="yaml")
+
+
+def test_docs_rules_md_is_the_generated_catalogue() -> None:
+    committed = (Path(__file__).resolve().parents[1] / "docs/rules.md").read_text("utf-8")
+    assert committed == rules.catalogue(format="markdown"), "run `kerman-warning build`"
+
+
+def test_rule_ids_of_the_issue_are_in_the_catalogue() -> None:
+    named = {
+        "span-matches-text",
+        "casualty-bounds",
+        "qualifier-agrees",
+        "date-order",
+        "claim-after-attack",
+        "direct-quote-verbatim",
+        "speaker-is-source",
+        "every-row-has-provenance",
+        "text-hash-matches",
+        "nfc-text",
+        "no-bidi-controls",
+        "no-formula-cells",
+        "versions-agree",
+        "json-schema-in-sync",
+    }
+    assert named <= set(rules.RULES)
