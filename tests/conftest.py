@@ -76,19 +76,26 @@ def serialize(records: list[list[str]]) -> list[str]:
     out = []
     for record in records:
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(record)
+        # csv quotes a field with LF but not one with a lone CR: quote that record fully
+        quoting = csv.QUOTE_ALL if any("\r" in cell for cell in record) else csv.QUOTE_MINIMAL
+        csv.writer(buffer, lineterminator="\n", quoting=quoting).writerow(record)
         out.append(buffer.getvalue())
     return out
+
+
+def line_breaks(text: str) -> int:
+    """Lines a text spans past its first: LF, CRLF and a lone CR each end one."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
 def write_rows(root: Path, name: str, header: list[str], rows: list[list[str]]) -> list[int]:
     """Write a CSV; return the line each data row starts on (the header is line 1)."""
     texts = serialize([header, *rows])
     csv_path(root, name).write_text("".join(texts), encoding="utf-8", newline="")
-    lines, line = [], 1 + texts[0].count("\n")
+    lines, line = [], 1 + line_breaks(texts[0])
     for text in texts[1:]:
         lines.append(line)
-        line += text.count("\n")
+        line += line_breaks(text)
     return lines
 
 

@@ -938,7 +938,14 @@ def _options(names: list[str], block: int) -> tuple[Any, Any, Any]:
     return read, parse, convert
 
 
-def stream_csv(path: Path, names: list[str]) -> tuple[list[str], Iterator[Any]]:
+class Straddle(Exception):
+    """A row longer than the block size: read the file again with larger blocks."""
+
+
+_READ_ERRORS: tuple[type[Exception], ...] = (ValueError, UnicodeDecodeError, OSError)
+
+
+def stream_csv(path: Path, names: list[str], block: int = BLOCK) -> tuple[list[str], Iterator[Any]]:
     """The header of a CSV and an iterator over its record batches, every cell as text."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -949,22 +956,24 @@ def stream_csv(path: Path, names: list[str]) -> tuple[list[str], Iterator[Any]]:
         raise Unreadable("the file is empty; expected a header row", 1)
     if head.startswith(b"\xef\xbb\xbf"):
         raise Unreadable("starts with a byte order mark; save it as UTF-8 without BOM", 1)
-    block = BLOCK
+    errors: tuple[type[Exception], ...] = (pa.ArrowException, *_READ_ERRORS)
     while True:
         try:
             reader = pacsv.open_csv(path, *_options(names, block))
+            header = list(reader.schema.names)
             break
-        except pa.ArrowInvalid as error:
-            if "straddling" in str(error) and block < (1 << 30):
+        except errors as error:
+            if "straddl" in str(error) and block < (1 << 30):
                 block *= 16
                 continue
             raise _explain(path, names, error) from None
-    header = reader.schema.names
 
     def batches() -> Iterator[Any]:
         try:
             yield from reader
-        except pa.ArrowInvalid as error:
+        except errors as error:
+            if "straddl" in str(error) and block < (1 << 30):
+                raise Straddle(block * 16) from None
             raise _explain(path, names, error) from None
 
     return header, batches()
@@ -1087,11 +1096,28 @@ def plan(ctx: Context, table: TableState, finals: list[Rule]) -> Plan:
 
 def stream_table(ctx: Context, table: TableState, batch_rules: list[Rule], plan: Plan) -> None:
     """Stage 3 (and the row-wise parts of stages 2, 4 and 5) for one table."""
+    block = BLOCK
+    while True:
+        mark = ctx.out.mark()
+        try:
+            _stream_table(ctx, table, batch_rules, plan, block)
+            return
+        except Straddle as bigger:  # a row longer than a block: start this table again
+            ctx.out.rollback(mark)
+            for check in ctx.checks.values():
+                check.state.pop(table.name, None)  # batch rules keep state per table
+            table.chunks, table.line_chunks, table.bad_chunks, table.rows = {}, [], [], 0
+            block = int(str(bigger.args[0]))
+
+
+def _stream_table(
+    ctx: Context, table: TableState, batch_rules: list[Rule], plan: Plan, block: int
+) -> None:
     mark = ctx.out.mark()
     parquet = ParquetMirror(ctx, table)
     try:
         _quotes_balanced(ctx, table)
-        header, batches = stream_csv(table.path, table.names)
+        header, batches = stream_csv(table.path, table.names, block)
         problem = header_problem(header, table.names)
         if problem is not None:
             ctx.out.add(
@@ -1158,17 +1184,22 @@ def _concatenate(table: TableState) -> None:
 
 
 def _lines(record_batch: Any, first: int) -> tuple[Ints, int]:
-    """The line each row of a batch starts on (cells may span lines), and the next line."""
+    """The line each row of a batch starts on (cells may span lines), and the next line.
+
+    Lines end with LF, CRLF or a lone CR, as in editors and in the CSV parser.
+    """
     import numpy as np
     import pyarrow.compute as pc
 
     n = record_batch.num_rows
     extra = np.zeros(n, dtype=np.int64)
     for column in record_batch.columns:
-        if _raw_bytes(column).find(b"\n") >= 0:
-            extra += np.asarray(
-                pc.fill_null(pc.count_substring(column, "\n"), 0).to_numpy(), dtype=np.int64
-            )
+        data = _raw_bytes(column)
+        if data.find(b"\n") < 0 and data.find(b"\r") < 0:
+            continue
+        for pattern, sign in (("\n", 1), ("\r", 1), ("\r\n", -1)):  # LF, CR, CRLF: one line
+            counts = pc.fill_null(pc.count_substring(column, pattern), 0)
+            extra += sign * np.asarray(counts.to_numpy(), dtype=np.int64)
     before = np.cumsum(extra) - extra
     lines = first + np.arange(n, dtype=np.int64) + before
     return lines, first + n + int(extra.sum())
@@ -1486,6 +1517,8 @@ def check_foreign_key(
         return  # an unreadable target is reported once, as itself
     if not table.has(*fields) or not target.has(*ref_fields):
         return
+    if any(target.columns[f].null_count for f in ref_fields):
+        return  # a key cell of the target is empty or broken: that is the one problem to fix
 
     def plain(column: Any) -> Any:
         return column.dictionary_decode() if pa.types.is_dictionary(column.type) else column

@@ -9,7 +9,7 @@ column by one vectorised `equal`. The cost is linear in rows, independent of spa
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,7 +32,6 @@ class DocText:
     data: bytes
     byte_offsets: Ints  # byte offset of code point i, and len(data) at the end
     trusted: bool = True  # False when the text fails its hash: its spans are not checked
-    coverage: Ints | None = field(default=None, repr=False)
 
     @property
     def length(self) -> int:
@@ -119,19 +118,21 @@ def _quote(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def add_coverage(doc: DocText, start: Ints, end: Ints) -> None:
-    """Count, per code point, how many spans cover it (start/end already range-checked)."""
+def coverage(length: int, start: Ints, end: Ints) -> Ints:
+    """Spans as +1 at each start and -1 at each end (start/end already range-checked);
+    sums of these arrays add up coverage, `covered` turns one into a mask."""
     import numpy as np
 
-    size = doc.length + 1
-    delta = np.bincount(start, minlength=size)[:size] - np.bincount(end, minlength=size)[:size]
-    doc.coverage = delta if doc.coverage is None else doc.coverage + delta
+    size = length + 1
+    starts = np.bincount(start, minlength=size)[:size]
+    ends = np.bincount(end, minlength=size)[:size]
+    delta: Ints = (starts - ends).astype(np.int64)
+    return delta
 
 
-def covered(doc: DocText) -> Any:
+def covered(delta: Ints, length: int) -> Bools:
     """Boolean array: is code point i inside at least one span?"""
     import numpy as np
 
-    if doc.coverage is None:
-        return np.zeros(doc.length, dtype=np.bool_)
-    return np.cumsum(doc.coverage)[: doc.length] > 0
+    mask: Bools = np.cumsum(delta)[:length] > 0
+    return mask

@@ -1035,15 +1035,27 @@ def text_covered_spans(c: Check, rows: Batch) -> None:
     says why a stretch is not coded)."""
     from . import _spans
 
-    bucket = "uncovered" if rows.name == "uncovered" else "coded"
+    # State is kept per table (the engine forgets a table's state if it reads it again).
+    mine = c.state.setdefault(rows.name, {})
     for start, end, exact in SPANS:
         if not rows.has("doc_id", start, end, exact):
             continue
         for doc, _index, first, last, inside in _in_text(c, rows, start, end, exact):
-            store = c.state.setdefault(bucket, {})
-            if doc.doc_id not in store:
-                store[doc.doc_id] = _spans.DocText(doc.doc_id, doc.text, doc.data, doc.byte_offsets)
-            _spans.add_coverage(store[doc.doc_id], first[inside], last[inside])
+            delta = _spans.coverage(doc.length, first[inside], last[inside])
+            mine[doc.doc_id] = delta if doc.doc_id not in mine else mine[doc.doc_id] + delta
+
+
+def _covered(c: Check, doc_id: str, length: int, *, uncovered: bool) -> Any:
+    """Which code points of a text the spans of `uncovered` (or of every other table) cover."""
+    import numpy as np
+
+    from . import _spans
+
+    total = np.zeros(length + 1, dtype=np.int64)
+    for table, docs in c.ctx.checks["text-covered"].state.items():
+        if (table == "uncovered") == uncovered and doc_id in docs:
+            total = total + docs[doc_id]
+    return _spans.covered(total, length)
 
 
 @rule("text-covered", "warning")
@@ -1051,24 +1063,17 @@ def text_covered(c: Check) -> None:
     """Every non-blank character of each text is inside some row's span."""
     import numpy as np
 
-    from . import _spans
-
-    coded = c.state.get("coded", {})
-    uncovered = c.state.get("uncovered", {})
     trouble = c.ctx.scratch.get("span-trouble", set())
     if not _all_spans_read(c):
         return  # a table that could not be read leaves gaps that are not problems of their own
     for doc_id, doc in c.docs.items():
         if doc_id in trouble or not doc.trusted:
             continue  # a wrong span leaves a gap that is not a second problem
-        seen = np.zeros(doc.length, dtype=np.bool_)
-        for store in (coded, uncovered):
-            if doc_id in store:
-                seen |= _spans.covered(store[doc_id])
+        seen = _covered(c, doc_id, doc.length, uncovered=False)
+        seen |= _covered(c, doc_id, doc.length, uncovered=True)
         blank = np.array([ch.isspace() for ch in doc.text], dtype=np.bool_)
-        gap = ~seen & ~blank
-        for first, last in _stretches(gap):
-            meta = c.ctx.doc_meta[doc_id]
+        meta = c.ctx.doc_meta[doc_id]
+        for first, last in _stretches(~seen & ~blank):
             c.problem(
                 f"text[{first}:{last}] is inside no row's span; expected a row that codes it, "
                 "or an `uncovered` row saying why not",
@@ -1094,9 +1099,8 @@ def _stretches(mask: Any) -> list[tuple[int, int]]:
     import numpy as np
 
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(
-        zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True)
-    )
+    starts, ends = np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()
+    return list(zip(starts, ends, strict=True))
 
 
 @rule(
@@ -1107,44 +1111,34 @@ def _stretches(mask: Any) -> list[tuple[int, int]]:
 def uncovered_is_uncovered(c: Check) -> None:
     """An `uncovered` stretch overlaps no span that another table codes."""
     import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     uncovered = c.table("uncovered")
-    coded = c.ctx.checks.get("text-covered")
-    if uncovered is None or coded is None:
+    if uncovered is None or "text-covered" not in c.ctx.checks or not _all_spans_read(c):
         return
     trouble = c.ctx.scratch.get("span-trouble", set())
-    if not _all_spans_read(c):
-        return
     docs = uncovered.column("doc_id")
     starts = np.asarray(pc.fill_null(uncovered.column("start"), 0).to_numpy(), dtype=np.int64)
     ends = np.asarray(pc.fill_null(uncovered.column("end"), 0).to_numpy(), dtype=np.int64)
-    for doc_id, doc in coded.state.get("coded", {}).items():
-        if doc_id in trouble:
+    for doc_id, doc in c.docs.items():
+        if doc_id in trouble or not doc.trusted:
             continue
-        covered = np.concatenate([[0], np.cumsum(_spans_covered(doc))])
-        mine = np.asarray(
-            pc.fill_null(pc.equal(docs, doc_id), False).to_numpy(zero_copy_only=False),
-            dtype=np.bool_,
-        )
+        coded = _covered(c, doc_id, doc.length, uncovered=False).astype(np.int64)
+        prefix = np.concatenate([[0], np.cumsum(coded)])
+        here: Any = pc.fill_null(pc.equal(docs, pa.scalar(doc_id)), False)
+        mine = np.asarray(here.to_numpy(zero_copy_only=False), dtype=np.bool_)
         fits = mine & (starts >= 0) & (starts < ends) & (ends <= doc.length)
         first, last = np.where(fits, starts, 0), np.where(fits, ends, 0)
-        overlap = fits & (covered[last] - covered[first] > 0)
         c.flag(
             uncovered,
             "start",
-            overlap,
+            fits & (prefix[last] - prefix[first] > 0),
             lambda i: (
                 "this stretch overlaps a span another table codes; expected uncovered "
                 "rows only where nothing is coded"
             ),
         )
-
-
-def _spans_covered(doc: Any) -> Any:
-    from . import _spans
-
-    return _spans.covered(doc).astype("int64")
 
 
 @rule("versions-agree")
