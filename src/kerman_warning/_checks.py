@@ -40,9 +40,10 @@ if TYPE_CHECKING:
     Ints = npt.NDArray[np.int64]
 
 LIMIT = 50  # problems listed per (rule, resource, field); the rest are counted
-JSON_HEAD = 1000  # rows validated against the JSON Schema in full ...
-JSON_STRIDE = 1000  # ... then every JSON_STRIDE-th row
-BLOCK = 1 << 20  # CSV bytes per streamed batch
+JSON_HEAD = 100  # rows validated against the JSON Schema: the first JSON_HEAD ...
+JSON_SAMPLE = 100  # ... then about JSON_SAMPLE more, evenly spread over the rest
+BLOCK = 1 << 20  # CSV bytes the parser reads at a time (it reads a few blocks ahead) ...
+WORK = 1 << 23  # ... and about as many bytes of cells as are checked at a time
 VALUE_CHARS = 120  # offending values are cut to this many characters in the report
 _SHA256 = re.compile(r"^sha256:[0-9a-f]{64}$")
 _SUPPORTED_TYPES = ("string", "integer", "number", "boolean", "date")
@@ -217,6 +218,7 @@ class Batch(Rows):
     text: dict[str, Any]  # the same cells as text (the CSV as written)
     lines: Ints
     ctx: Context
+    memo: dict[Any, Any] = field(default_factory=dict)  # what rules share within the batch
 
     def __post_init__(self) -> None:
         self.name = self.table.name
@@ -1116,7 +1118,6 @@ def _stream_table(
     mark = ctx.out.mark()
     parquet = ParquetMirror(ctx, table)
     try:
-        _quotes_balanced(ctx, table)
         header, batches = stream_csv(table.path, table.names, block)
         problem = header_problem(header, table.names)
         if problem is not None:
@@ -1132,10 +1133,11 @@ def _stream_table(
         table.chunks = {name: [] for name in plan.keep | plan.local}
         rows_schema = RowSchema(ctx, table)
         next_line = 2
-        for record_batch in batches:
+        for record_batch in _grouped(batches):
             next_line = _one_batch(
                 ctx, table, record_batch, next_line, batch_rules, parquet, rows_schema
             )
+        _quotes_balanced(ctx, table)  # the parser takes an unclosed quote to the end of file
     except Unreadable as error:
         ctx.out.rollback(mark)
         table.chunks, table.line_chunks, table.bad_chunks, table.rows = {}, [], [], 0
@@ -1160,6 +1162,25 @@ def _stream_table(
     parquet.finish()
     for name in plan.local:
         table.columns.pop(name, None)
+
+
+def _grouped(batches: Iterator[Any]) -> Iterator[Any]:
+    """Join the parser's small batches into batches of about WORK bytes: small reads keep the
+    parser's read-ahead (and memory) small, large batches keep per-batch overhead small."""
+    import pyarrow as pa
+
+    group: list[Any] = []
+    size = 0
+    for batch in batches:
+        group.append(batch)
+        size += batch.nbytes
+        if size >= WORK:
+            yield pa.Table.from_batches(group).combine_chunks().to_batches()[0]
+            group, size = [], 0
+    if group:
+        joined = pa.Table.from_batches(group).combine_chunks().to_batches()
+        if joined:
+            yield joined[0]
 
 
 def _concatenate(table: TableState) -> None:
@@ -1350,7 +1371,7 @@ def check_constraints(ctx: Context, batch: Batch) -> Bools:
         name = spec["name"]
         constraints = spec.get("constraints", {})
         raw, typed = batch.text[name], batch.columns[name]
-        if constraints.get("required") or name in pk:
+        if (constraints.get("required") or name in pk) and raw.null_count:
             rule = "required" if constraints.get("required") else "primary-key"
             flag(
                 rule,
@@ -1365,7 +1386,9 @@ def check_constraints(ctx: Context, batch: Batch) -> Bools:
                     )
                 ),
             )
-        if pa.types.is_dictionary(typed.type):
+        if pa.types.is_dictionary(typed.type) and (
+            "enum" in constraints or "pattern" in constraints
+        ):
             typed = typed.dictionary_decode()
         if "enum" in constraints:
             allowed = _enum_values(spec, constraints["enum"])
@@ -1393,8 +1416,15 @@ def check_constraints(ctx: Context, batch: Batch) -> Bools:
                 )
         if spec.get("type", "string") == "string":
             length = None
+            sizes = _byte_range(raw) if {"minLength", "maxLength"} & set(constraints) else None
             for key, op in (("minLength", pc.less), ("maxLength", pc.greater)):
-                if key in constraints:
+                if key in constraints and sizes is not None:
+                    # code points lie between bytes / 4 and bytes: often that settles it
+                    shortest, longest = sizes
+                    if key == "minLength" and shortest >= 4 * constraints[key]:
+                        continue
+                    if key == "maxLength" and longest <= constraints[key]:
+                        continue
                     length = pc.utf8_length(typed) if length is None else length
                     limit = constraints[key]
                     flag(
@@ -1417,6 +1447,16 @@ def check_constraints(ctx: Context, batch: Batch) -> Bools:
     return bad
 
 
+def _byte_range(column: Any) -> tuple[int, int] | None:
+    """Fewest and most bytes of the non-empty cells of a string column (None if all empty)."""
+    import pyarrow.compute as pc
+
+    lengths: Any = pc.min_max(pc.binary_length(column)).as_py()
+    if lengths["min"] is None:
+        return None
+    return int(lengths["min"]), int(lengths["max"])
+
+
 def _enum_values(spec: dict[str, Any], values: list[Any]) -> Any:
     import pyarrow as pa
 
@@ -1437,35 +1477,41 @@ def _enum_values(spec: dict[str, Any], values: list[Any]) -> Any:
         return None
 
 
-def duplicates(columns: list[Any]) -> tuple[Bools, Ints, Bools]:
-    """For a key of one or more columns: (is a repeat of an earlier row, that row, has null)."""
+def duplicates(columns: list[Any]) -> tuple[Bools, Ints] | None:
+    """For a key of one or more columns: which rows repeat an earlier row's key, and which row
+    that is; None when no key repeats. Rows with an empty key cell are never repeats."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     n = len(columns[0])
     nulls = np.zeros(n, dtype=np.bool_)
-    code = np.zeros(n, dtype=np.int64)
+    code: Ints | None = None
     for column in columns:
-        if pa.types.is_dictionary(column.type):
-            column = column.dictionary_decode()
-        encoded = column.dictionary_encode()
+        encoded = _plain(column).dictionary_encode()  # codes in order of first appearance
         indices = encoded.indices
-        nulls |= np.asarray(pc.is_null(indices).to_numpy(zero_copy_only=False), dtype=np.bool_)
+        if len(columns) == 1 and len(encoded.dictionary) == n - column.null_count:
+            return None  # every value once: the common case, decided without more work
+        if indices.null_count:
+            nulls |= np.asarray(indices.is_null().to_numpy(zero_copy_only=False), dtype=np.bool_)
         values = np.asarray(pc.fill_null(indices, 0).to_numpy(), dtype=np.int64)
-        code = code * (len(encoded.dictionary) + 1) + values
-        if len(columns) > 1:  # renumber to keep codes small
-            code = np.asarray(pa.array(code).dictionary_encode().indices.to_numpy(), np.int64)
+        if code is None:
+            code = values
+        else:  # combine, then renumber in order of first appearance to keep codes small
+            combined = pa.array(code * (len(encoded.dictionary) + 1) + values)
+            code = np.asarray(combined.dictionary_encode().indices.to_numpy(), dtype=np.int64)
+    assert code is not None
     code = np.where(nulls, -1, code)
-    firsts = pa.array(code).dictionary_encode()
-    ids = np.asarray(firsts.indices.to_numpy(), dtype=np.int64)
-    running = np.maximum.accumulate(ids) if n else ids
-    is_first = np.ones(n, dtype=np.bool_)
-    is_first[1:] = ids[1:] > running[:-1]
-    first_row = np.zeros(len(firsts.dictionary), dtype=np.int64)
-    first_row[ids[is_first]] = np.flatnonzero(is_first)
-    repeat = ~is_first & ~nulls
-    return repeat, first_row[ids], nulls
+    running = np.maximum.accumulate(code)
+    first = np.ones(n, dtype=np.bool_)
+    first[1:] = code[1:] > running[:-1]
+    first &= ~nulls
+    repeat = ~first & ~nulls
+    if not repeat.any():
+        return None
+    first_row = np.zeros(int(code.max()) + 1, dtype=np.int64)
+    first_row[code[first]] = np.flatnonzero(first)
+    return repeat, first_row[np.maximum(code, 0)]
 
 
 def check_keys(ctx: Context, table: TableState) -> None:
@@ -1487,7 +1533,10 @@ def check_keys(ctx: Context, table: TableState) -> None:
         if tuple(fields) in done or not table.has(*fields):
             continue
         done.add(tuple(fields))
-        repeat, first, _ = duplicates([table.columns[f] for f in fields])
+        found = duplicates([table.columns[f] for f in fields])
+        if found is None:
+            continue
+        repeat, first = found
         label = ", ".join(fields)
         what = {"primary-key": "primary key", "unique": "unique field", "unique-keys": "unique key"}
         check = ctx.check(RULES[rule])
@@ -1520,13 +1569,12 @@ def check_foreign_key(
     if any(target.columns[f].null_count for f in ref_fields):
         return  # a key cell of the target is empty or broken: that is the one problem to fix
 
-    def plain(column: Any) -> Any:
-        return column.dictionary_decode() if pa.types.is_dictionary(column.type) else column
-
+    plain = _plain
     if len(fields) == 1:
         column = plain(table.columns[fields[0]])
-        found = pc.is_in(column, value_set=plain(target.columns[ref_fields[0]]).unique())
-        missing = pc.and_(pc.is_valid(column), pc.invert(found))
+        missing = _not_in(column, plain(target.columns[ref_fields[0]]))
+        if missing is None:
+            return
     else:
         left = pa.table({f"k{i}": plain(table.columns[f]) for i, f in enumerate(fields)})
         left = left.append_column("__row", pa.array(np.arange(table.rows)))
@@ -1555,6 +1603,30 @@ def check_foreign_key(
         lambda i: f"no row of {resource} has this {label}; expected an existing {resource} row",
         value=lambda i: " / ".join(str(table.value(f, i)) for f in fields),
     )
+
+
+def _not_in(column: Any, keys: Any) -> Any:
+    """Rows of `column` whose value is not among `keys` (None if there are none).
+
+    Only the column's distinct values are looked up, and the hash table is built on the
+    smaller side: the cost is one pass over each array, whatever their sizes.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+
+    values = pc.unique(column).drop_null()
+    if len(values) == 0:
+        return None
+    if len(values) <= len(keys):
+        hit = np.zeros(len(values), dtype=np.bool_)
+        where: Any = pc.index_in(keys, value_set=values).drop_null()
+        hit[np.asarray(where.to_numpy(), dtype=np.int64)] = True
+    else:
+        found: Any = pc.is_in(values, value_set=keys)
+        hit = np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.bool_)
+    if hit.all():
+        return None
+    return pc.is_in(column, value_set=values.filter(~hit))
 
 
 # --- Stage 2: the Parquet copy, row by row ---------------------------------------------------
@@ -1631,31 +1703,35 @@ class ParquetMirror:
         if not self.in_order:
             return
         self.last_key = key[len(key) - 1]
-        parts = [] if self.pending is None else [self.pending]
-        have = sum(len(p) for p in parts)
-        while have < len(batch):
-            nxt = next(self.reader, None)
-            if nxt is None:
-                break
-            parts.append(nxt)
-            have += len(nxt)
-        if not parts:
-            return
-        merged = pa.Table.from_batches(parts).combine_chunks()
-        take = min(len(batch), merged.num_rows)
-        rest = merged.slice(take)
-        self.pending = rest.to_batches()[0] if rest.num_rows else None
-        self._compare(batch, merged.slice(0, take), cast_bad)
-        self.compared += take
+        parts: list[Any] = []
+        have = 0
+        while have < len(batch):  # the next rows of the Parquet copy, without copying them
+            if self.pending is None:
+                self.pending = next(self.reader, None)
+                if self.pending is None:
+                    break
+            piece = self.pending.slice(0, len(batch) - have)
+            parts.append(piece)
+            have += len(piece)
+            rest = self.pending.slice(len(piece))
+            self.pending = rest if len(rest) else None
+        if parts:
+            self._compare(batch, pa.Table.from_batches(parts), cast_bad)
+            self.compared += have
 
     def _compare(self, rows: Rows, other: Any, cast_bad: dict[str, Bools]) -> None:
         import numpy as np
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         take = other.num_rows
         for name in self.table.names:
-            mine = _plain(rows.columns[name])[:take]
-            theirs = _plain(other.column(name).combine_chunks())
+            mine = rows.columns[name]
+            mine = mine if take == len(mine) else mine[:take]
+            theirs = other.column(name)
+            if name not in cast_bad and pa.chunked_array([mine]).equals(theirs):
+                continue  # one call, no allocation: the usual case
+            mine, theirs = _plain(mine), _plain(theirs.combine_chunks())
             differ = pc.or_(
                 pc.fill_null(pc.not_equal(mine, theirs), False),
                 pc.not_equal(pc.is_null(mine), pc.is_null(theirs)),
@@ -1777,6 +1853,7 @@ class RowSchema:
 
         self.ctx, self.table = ctx, table
         self.validator: Any = None
+        self.stride = 0  # known once the first batch tells how long a row is
         path = ctx.root / json_schema_path(table.name)
         try:
             import jsonschema
@@ -1795,19 +1872,22 @@ class RowSchema:
 
         if self.validator is None:
             return
+        if not self.stride:  # rows in the file, estimated from the first batch's bytes per row
+            size = sum(len(_raw_bytes(c)) + 1 for c in batch.text.values()) / max(len(batch), 1)
+            estimate = self.table.path.stat().st_size / max(size, 1.0)
+            self.stride = max(1, int(estimate // JSON_SAMPLE))
         index = np.arange(batch.offset, batch.offset + len(batch))
-        pick = ((index < JSON_HEAD) | (index % JSON_STRIDE == 0)) & ~row_bad
+        pick = ((index < JSON_HEAD) | (index % self.stride == 0)) & ~row_bad
         rows = np.flatnonzero(pick)
         if len(rows) == 0:
             return
         arrays = {}
         for name, column in batch.columns.items():
-            if pa.types.is_dictionary(column.type):
-                column = column.dictionary_decode()
+            column = _plain(column.take(rows))  # only the sampled rows
             if pa.types.is_date(column.type):
                 column = pc.strftime(column, format="%Y-%m-%d")
             arrays[name] = column
-        records = pa.table(arrays).take(rows).to_pylist()
+        records = pa.table(arrays).to_pylist()
         check = self.ctx.check(RULES["row-json-schema"])
         for i, record in zip(rows.tolist(), records, strict=True):
             for error in self.validator.iter_errors(record):
