@@ -98,8 +98,10 @@ def scale(source: Path, target: Path, rows: int) -> dict[str, int]:
             else:
                 copies = max(size[ref] // real[ref].num_rows, 1)
                 target_row = pc.add(
-                    pc.multiply(pc.subtract(copy, pc.multiply(pc.divide(copy, copies), copies)),
-                                real[ref].num_rows),
+                    pc.multiply(
+                        pc.subtract(copy, pc.multiply(pc.divide(copy, copies), copies)),
+                        real[ref].num_rows,
+                    ),
                     real_row,
                 )
             columns[field] = _ids(prefix[ref], target_row)
