@@ -1132,11 +1132,8 @@ def _stream_table(
             return
         table.chunks = {name: [] for name in plan.keep | plan.local}
         rows_schema = RowSchema(ctx, table)
-        next_line = 2
-        for record_batch in _grouped(batches):
-            next_line = _one_batch(
-                ctx, table, record_batch, next_line, batch_rules, parquet, rows_schema
-            )
+        for ready in _ahead(_prepare(table, batches)):
+            _one_batch(ctx, table, ready, batch_rules, parquet, rows_schema)
         _quotes_balanced(ctx, table)  # the parser takes an unclosed quote to the end of file
     except Unreadable as error:
         ctx.out.rollback(mark)
@@ -1253,41 +1250,110 @@ def _blank_rows(record_batch: Any) -> Any:
     return blank if pc.any(blank).as_py() else None
 
 
-def _one_batch(
-    ctx: Context,
-    table: TableState,
-    record_batch: Any,
-    first_line: int,
-    batch_rules: list[Rule],
-    parquet: ParquetMirror,
-    rows_schema: RowSchema,
-) -> int:
+@dataclass
+class Prepared:
+    """A batch made ready off the main thread: parsed, numbered, blank lines out, cast."""
+
+    text: Any  # the cells as text (a RecordBatch without the blank lines)
+    lines: Ints
+    blank: list[int]  # lines that were blank
+    columns: dict[str, Any]
+    errors: list[Any]  # schema.CellError, for cells that do not parse
+
+
+def _prepare(table: TableState, batches: Iterator[Any]) -> Iterator[Prepared]:
+    """Parse, group, number, drop blank lines and cast: everything that needs no context."""
     import numpy as np
     import pyarrow as pa
 
     from .schema import typed_columns
 
-    if record_batch.num_rows == 0:
-        return first_line
-    lines, next_line = _lines(record_batch, first_line)
-    blank = _blank_rows(record_batch)
-    if blank is not None:
-        mask = np.asarray(blank.to_numpy(zero_copy_only=False), dtype=np.bool_)
-        for i in np.flatnonzero(mask).tolist():
-            ctx.out.add(
-                "csv-readable",
-                "the line is blank; expected a row of cells, or no line at all",
-                resource=table.name,
-                file=table.file,
-                row=int(lines[i]),
-            )
-        record_batch = record_batch.filter(pa.array(~mask))
-        lines = lines[~mask]
+    next_line = 2
+    for record_batch in _grouped(batches):
         if record_batch.num_rows == 0:
-            return next_line
-    n = record_batch.num_rows
-    text = pa.Table.from_batches([record_batch])
-    columns, errors = typed_columns(text, table.schema)
+            continue
+        lines, next_line = _lines(record_batch, next_line)
+        blank: list[int] = []
+        mask = _blank_rows(record_batch)
+        if mask is not None:
+            empty = np.asarray(mask.to_numpy(zero_copy_only=False), dtype=np.bool_)
+            blank = [int(line) for line in lines[empty]]
+            record_batch, lines = record_batch.filter(pa.array(~empty)), lines[~empty]
+        text = pa.Table.from_batches([record_batch], schema=record_batch.schema)
+        columns, errors = typed_columns(text, table.schema)
+        yield Prepared(record_batch, lines, blank, columns, errors)
+
+
+def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """Run an iterator in a worker thread, `depth` items ahead of its consumer.
+
+    Arrow releases the GIL while it parses and computes, so preparing the next batch overlaps
+    checking this one. An exception in the worker is raised in the consumer.
+    """
+    import queue
+    import threading
+
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        box.put(("item", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(("end", None))
+        except BaseException as error:  # handed to the consumer, raised there
+            box.put(("error", error))
+
+    worker = threading.Thread(target=work, name="kw-prepare", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = box.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a worker waiting to put
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.05)
+
+
+def _one_batch(
+    ctx: Context,
+    table: TableState,
+    ready: Prepared,
+    batch_rules: list[Rule],
+    parquet: ParquetMirror,
+    rows_schema: RowSchema,
+) -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    for line in ready.blank:
+        ctx.out.add(
+            "csv-readable",
+            "the line is blank; expected a row of cells, or no line at all",
+            resource=table.name,
+            file=table.file,
+            row=line,
+        )
+    lines, columns, errors = ready.lines, ready.columns, ready.errors
+    n = len(lines)
+    if n == 0:
+        return
+    text = pa.Table.from_batches([ready.text], schema=ready.text.schema)
     raw = {name: text.column(name).combine_chunks() for name in table.names}
     batch = Batch(table, table.rows, columns, raw, lines, ctx)
     row_bad = np.zeros(n, dtype=np.bool_)
@@ -1317,7 +1383,6 @@ def _one_batch(
     table.line_chunks.append(lines)
     table.bad_chunks.append(row_bad)
     table.rows += n
-    return next_line
 
 
 def _type_message(value: str, expected: str, spec: dict[str, Any]) -> str:

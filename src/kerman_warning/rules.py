@@ -528,13 +528,13 @@ def _suspects(rows: Batch, name: str) -> Any:
     key = ("suspects", name)
     if key not in rows.memo:
         column = rows.column(name)
-        plain = pc.string_is_ascii(column)
-        if column.null_count == len(column) or pc.all(plain).as_py():
-            rows.memo[key] = np.zeros(0, dtype=np.int64)
-        else:
-            index = selected(pc.invert(plain))
-            cells = column.take(index)
-            rows.memo[key] = index[selected(pc.match_substring_regex(cells, _suspicious()))]
+        rows.memo[key] = np.zeros(0, dtype=np.int64)
+        if column.null_count == len(column) or pc.all(pc.string_is_ascii(column)).as_py():
+            return rows.memo[key]
+        # One search over all the column's bytes at once; cells only if it finds something.
+        if not pc.any(pc.match_substring_regex(_as_one(column), _suspicious())).as_py():
+            return rows.memo[key]
+        rows.memo[key] = selected(pc.match_substring_regex(column, _suspicious()))
     return rows.memo[key]
 
 
@@ -584,6 +584,20 @@ def _nfc_unstable() -> str:
 def _suspicious() -> str:
     """An RE2 class of the characters either rule looks for."""
     return "[" + _ranges(NFC_UNSTABLE) + _INVISIBLE[1:-1] + "]"
+
+
+def _as_one(column: Any) -> Any:
+    """A string array's values back to back, as an array of one string (no copy)."""
+    import numpy as np
+    import pyarrow as pa
+
+    buffers = column.buffers()
+    offsets = np.frombuffer(
+        buffers[1], dtype=np.int32, count=len(column) + 1, offset=column.offset * 4
+    )
+    ends = np.array([offsets[0], offsets[-1]], dtype=np.int32)
+    data = buffers[2] if buffers[2] is not None else pa.py_buffer(b"")
+    return pa.Array.from_buffers(pa.string(), 1, [None, pa.py_buffer(ends.tobytes()), data])
 
 
 @rule("nfc-text")
