@@ -10,7 +10,7 @@ from pathlib import Path
 from ._errors import PackageError
 from ._io import write_atomic
 from ._package import PathLike, default_root, open_package
-from .load import Format, load
+from .load import load
 
 
 def export(name: str, *, output: str, format: str, path: PathLike | None = None) -> None:
@@ -23,8 +23,7 @@ def export(name: str, *, output: str, format: str, path: PathLike | None = None)
         return
     if format not in ("csv", "json"):
         raise PackageError(f"format must be csv, parquet or json, not {format!r}")
-    source: Format = "parquet"
-    table = load(name, path=package.root, format=source)
+    table = load(name, path=package.root)
     if format == "json":
         rows = table.to_pylist()
         text = json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n"

@@ -1,21 +1,24 @@
 """Load the data package: Arrow tables, pandas frames, the descriptor, schemas and the text.
 
-Nothing heavy is imported at module level: pyarrow and pandas are imported by the functions
-that need them, so that `import kerman_warning` costs next to nothing.
+Nothing is imported at module level but this package's exceptions, not even `typing`: the
+functions import what they need (pyarrow, pandas, pathlib), so that `import kerman_warning`
+costs next to nothing.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-from typing import TYPE_CHECKING, Any, Literal
-
 from ._errors import PackageError
-from ._package import PathLike, open_package
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing; type checkers know it
 if TYPE_CHECKING:
+    from typing import Any, Literal
+
     import pandas as pd
     import pyarrow as pa
+
+    from ._package import Package, PathLike
+
+    Format = Literal["parquet", "csv"]
 
 __all__ = [
     "datapackage",
@@ -27,7 +30,11 @@ __all__ = [
     "text",
 ]
 
-Format = Literal["parquet", "csv"]
+
+def open_package(path: PathLike | None) -> Package:
+    from ._package import open_package
+
+    return open_package(path)
 
 
 def datapackage(*, path: PathLike | None = None) -> dict[str, Any]:
@@ -104,6 +111,9 @@ def text(document_id: str | None = None, *, path: PathLike | None = None) -> str
     With one document in the package, `document_id` may be left out. The text's SHA-256 is
     checked against the `documents` table before it is returned.
     """
+    import csv
+    import hashlib
+
     package = open_package(path)
     documents = package.table("documents")
     with package.resolve(documents.get("path"), what="path of 'documents'").open(
