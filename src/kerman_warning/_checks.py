@@ -44,6 +44,7 @@ JSON_HEAD = 100  # rows validated against the JSON Schema: the first JSON_HEAD .
 JSON_SAMPLE = 100  # ... then about JSON_SAMPLE more, evenly spread over the rest
 BLOCK = 1 << 20  # CSV bytes the parser reads at a time (it reads a few blocks ahead) ...
 WORK = 1 << 23  # ... and about as many bytes of cells as are checked at a time
+AHEAD = 2  # batches prepared ahead by the worker thread
 VALUE_CHARS = 120  # offending values are cut to this many characters in the report
 _SHA256 = re.compile(r"^sha256:[0-9a-f]{64}$")
 _SUPPORTED_TYPES = ("string", "integer", "number", "boolean", "date")
@@ -1132,7 +1133,7 @@ def _stream_table(
             return
         table.chunks = {name: [] for name in plan.keep | plan.local}
         rows_schema = RowSchema(ctx, table)
-        for ready in _ahead(_prepare(table, batches)):
+        for ready in _ahead(_prepare(table, batches), depth=AHEAD):
             _one_batch(ctx, table, ready, batch_rules, parquet, rows_schema)
         _quotes_balanced(ctx, table)  # the parser takes an unclosed quote to the end of file
     except Unreadable as error:
