@@ -30,7 +30,7 @@ import pyarrow.csv as pacsv
 
 from kerman_warning._package import default_root, open_package
 from kerman_warning.build import build
-from kerman_warning.schema import read_csv_text
+from kerman_warning.tableschema import read_csv_text
 
 KEEP = ("documents",)  # tables kept at their real size
 

@@ -127,7 +127,7 @@ def refresh(root: Path, *, json_schemas: bool = False) -> None:
     from kerman_warning._errors import KermanWarningError
     from kerman_warning._io import json_bytes
     from kerman_warning.build import json_schema_path, row_json_schema
-    from kerman_warning.schema import arrow_schema, read_csv_text, typed_columns
+    from kerman_warning.tableschema import arrow_schema, read_csv_text, typed_columns
 
     package = descriptor(root)
     stamp = f"{package.get('name')}@{package.get('version')}"

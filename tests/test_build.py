@@ -21,7 +21,7 @@ from kerman_warning import DataError, _io
 from kerman_warning import build as build_module
 from kerman_warning.build import build
 from kerman_warning.cli import main
-from kerman_warning.schema import read_csv
+from kerman_warning.tableschema import read_csv
 
 
 def tree(root: Path) -> dict[str, bytes]:

@@ -87,7 +87,7 @@ def test_export_json_rows_validate_against_the_json_schema(tmp_path: Path) -> No
 def test_export_csv_and_parquet_round_trip(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
-    from kerman_warning.schema import read_csv
+    from kerman_warning.tableschema import read_csv
 
     assert (
         main(["export", "events", "--format", "parquet", "--output", str(tmp_path / "e.pq")]) == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .schema import categories
+from .tableschema import categories
 
 
 def _cell(text: object) -> str:

@@ -18,7 +18,7 @@ from ._errors import PackageError
 from ._io import json_bytes, sha256, write_all
 from ._package import DESCRIPTOR, PathLike, default_root, is_installed_copy, open_package
 from .rules import catalogue
-from .schema import json_schema, read_csv, sort_by_key
+from .tableschema import json_schema, read_csv, sort_by_key
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -14,7 +14,7 @@ revision of the repository. The classification follows the Data Package version 
 
 What cannot be proven compatible (a changed pattern, an unknown constraint, a non-tabular file
 whose bytes changed) is classified MAJOR: the recipe protects the dependent, not the maintainer.
-Rows are compared as typed values (`kerman_warning.schema.read_csv`), keyed by the primary key.
+Rows are compared as typed values (`kerman_warning.tableschema.read_csv`), keyed by the primary key.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from . import _git
 from ._errors import KermanWarningError, PackageError
 from ._package import DESCRIPTOR, Package, open_package
-from .schema import read_csv
+from .tableschema import read_csv
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -67,7 +67,7 @@ def load(name: str, *, path: PathLike | None = None, format: Format = "parquet")
 
         return pq.read_table(package.parquet_path(name))
     if format == "csv":
-        from .schema import read_csv, sort_by_key
+        from .tableschema import read_csv, sort_by_key
 
         table_schema = package.schema(name)
         source = package.resolve(package.table(name).get("path"), what=f"path of {name!r}")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import kerman_warning as kw
 from kerman_warning import DataError
-from kerman_warning.schema import arrow_schema, json_schema, read_csv, typed_columns
+from kerman_warning.tableschema import arrow_schema, json_schema, read_csv, typed_columns
 
 SCHEMA: dict[str, Any] = {
     "fields": [
