@@ -528,3 +528,25 @@ def test_rule_ids_of_the_issue_are_in_the_catalogue() -> None:
         "json-schema-in-sync",
     }
     assert named <= set(rules.RULES)
+
+
+def test_nfc_unstable_characters_are_those_of_this_unicode_version() -> None:
+    """`nfc-text` looks for NFC only in cells with one of these; derive them again here."""
+    import unicodedata as ud
+
+    derived: set[int] = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V, T
+    for point in range(0x110000):
+        char = chr(point)
+        if ud.combining(char):
+            derived.add(point)
+            continue
+        decomposition = ud.decomposition(char)
+        if decomposition and not decomposition.startswith("<"):
+            derived.update(int(part, 16) for part in decomposition.split()[1:])
+            if ud.normalize("NFC", char) != char:
+                derived.add(point)
+    listed: set[int] = set()
+    for item in rules.NFC_UNSTABLE:
+        first, _, last = item.partition("-")
+        listed.update(range(int(first, 16), int(last or first, 16) + 1))
+    assert listed == derived, f"Unicode {ud.unidata_version}: regenerate rules.NFC_UNSTABLE"

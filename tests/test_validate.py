@@ -12,6 +12,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -644,3 +645,70 @@ def test_cli_lists_the_rules() -> None:
     assert result.returncode == 0 and "span-matches-text" in result.stdout
     listed = json.loads(run_cli("--list-rules", "--format", "json").stdout)
     assert {"id", "severity", "stage", "description"} <= set(listed["rules"][0])
+
+
+def test_a_row_longer_than_a_parser_block_late_in_a_big_file(package_copy: Path) -> None:
+    """The parser reads 1 MB at a time; a longer row after the first block restarts the table
+    with larger blocks, and nothing is reported twice."""
+    header, rows = read_rows(package_copy, "references")
+    template, more = rows[0], []
+    for i in range(4000):  # a few megabytes of ordinary rows first
+        row = list(template)
+        row[0] = f"ref-filler-{i}"
+        more.append(row)
+    long_row = list(template)
+    long_row[0] = "ref-long"
+    long_row[header.index("note")] = "و" * 1_500_000  # 3 MB of UTF-8 in one cell
+    lines = write_rows(package_copy, "references", header, [*rows, *more, long_row])
+    refresh(package_copy)
+    report = validate(package_copy)
+    no_crash(report)
+    assert [(p.rule, p.row, p.field) for p in report.problems] == [
+        ("cell-size-limit", lines[-1], "note")
+    ]
+
+
+def test_a_csv_in_key_order_is_compared_with_its_parquet_copy_in_step(
+    package_copy: Path,
+) -> None:
+    """The streaming comparison (CSV already in primary-key order, as large CSVs should be)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    header, rows = read_rows(package_copy, "entities")
+    write_rows(package_copy, "entities", header, sorted(rows))
+    refresh(package_copy)
+    assert validate(package_copy).problems == []
+    path = package_copy / "data/parquet/entities.parquet"
+    table = pq.read_table(path)
+    names = table.column("name_en").to_pylist()
+    names[3] = "Somewhere else"
+    column = table.schema.get_field_index("name_en")
+    pq.write_table(table.set_column(column, "name_en", pa.array(names)), path)
+    _rehash_parquet(package_copy, "entities")
+    (problem,) = validate(package_copy).problems
+    assert problem.rule == "parquet-matches-csv"
+    assert "line 5, field name_en" in problem.message
+    pq.write_table(pq.read_table(path).slice(0, 10), path)
+    _rehash_parquet(package_copy, "entities")
+    (problem,) = validate(package_copy).problems
+    assert problem.rule == "parquet-matches-csv" and "holds 10 rows" in problem.message
+
+
+def test_a_foreign_key_of_two_fields(package_copy: Path) -> None:
+    def add_key(schema: dict[str, Any]) -> None:
+        schema["foreignKeys"].append(
+            {
+                "fields": ["source_id", "doc_id"],
+                "reference": {"resource": "sources", "fields": ["source_id", "doc_id"]},
+            }
+        )
+
+    edit_json(package_copy / "schemas/quotes.schema.json", add_key)
+    refresh(package_copy, json_schemas=True)
+    assert validate(package_copy).problems == []
+    line = set_cell(package_copy, "quotes", "quo-isis-claim", "source_id", "src-nobody")
+    refresh(package_copy)
+    report = validate(package_copy)
+    found = {(p.rule, p.row, p.field, p.value) for p in report.problems}
+    assert ("foreign-key", line, "doc_id", "src-nobody / doc-cnn-arabic-us-warned-iran") in found

@@ -1,12 +1,12 @@
 """The validation engine: stages 1-3 and 5, streaming, column-wise; stage 4 rules plug in.
 
-Each CSV is read once, as a stream of Arrow record batches of about a megabyte, every cell as
-text; per batch the engine casts the columns (`schema.typed_columns`), checks the Table Schema
-constraints column-wise, runs the batch rules of stage 4, compares the rows with the Parquet
-copy and validates a sample against the JSON Schema. Only the columns that later checks need
-(keys, foreign keys, what final rules `keep`) stay in memory, so memory follows the widest
-batch and the key columns, not the file. SHA-256 digests are computed in a worker thread
-while the CSVs are parsed.
+Each CSV is read once, as a stream of Arrow record batches, every cell as text. A worker
+thread parses, numbers the lines, drops blank lines and casts each batch of about WORK bytes
+(`schema.typed_columns`); the main thread checks the Table Schema constraints column-wise,
+runs the batch rules of stage 4, compares the rows with the Parquet copy and validates a
+sample against the JSON Schema. Only the columns that later checks need (keys, foreign keys,
+what final rules `keep`) stay in memory, so memory follows a batch and the key columns, not
+the file. SHA-256 digests are computed in another worker thread meanwhile.
 
 One cause gives one problem: a file that cannot be parsed, or whose header is wrong, gets one
 problem and no cell checks; a cell that does not parse is null for every later check; a
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from . import _spans
 from ._package import DESCRIPTOR, unsafe_reason
-from .rules import RULES, STAGES, Rule, ordered
+from .rules import LIMIT, RULES, STAGES, Rule, ordered
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     Bools = npt.NDArray[np.bool_]
     Ints = npt.NDArray[np.int64]
 
-LIMIT = 50  # problems listed per (rule, resource, field); the rest are counted
 JSON_HEAD = 100  # rows validated against the JSON Schema: the first JSON_HEAD ...
 JSON_SAMPLE = 100  # ... then about JSON_SAMPLE more, evenly spread over the rest
 BLOCK = 1 << 20  # CSV bytes the parser reads at a time (it reads a few blocks ahead) ...
@@ -515,25 +514,37 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def _profile_errors(ctx: Context, instance: object, schema: dict[str, Any], file: str) -> None:
+def _profile_errors(
+    ctx: Context,
+    instance: object,
+    schema: dict[str, Any],
+    file: str,
+    resource: str | None = None,
+) -> int:
+    """Report where `instance` breaks the profile `schema`; return how many problems."""
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(schema)
     names = _resource_names(ctx.descriptor)
-    for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
+    errors = sorted(
+        validator.iter_errors(instance),
+        key=lambda e: [f"{p:09d}" if isinstance(p, int) else str(p) for p in e.absolute_path],
+    )
+    for error in errors:
         path = [str(p) for p in error.absolute_path]
-        resource = None
+        where = resource
         if file == DESCRIPTOR and len(path) >= 2 and path[0] == "resources":
-            resource = names.get(int(path[1]))
+            where = names.get(int(path[1]))
         message = _profile_message(error)
         ctx.out.add(
             "descriptor-profile",
             message,
-            resource=resource,
+            resource=where,
             file=file,
             field="/".join(path) or None,
             value=_short_json(error.instance),
         )
+    return len(errors)
 
 
 def _profile_message(error: Any) -> str:
@@ -745,11 +756,7 @@ def _load_schema(ctx: Context, resource: dict[str, Any]) -> dict[str, Any] | Non
             )
             return None
         schema = loaded
-        mark = len(ctx.out.problems)
-        _profile_errors(ctx, schema, _profile.TABLE_SCHEMA, file)
-        for problem in ctx.out.problems[mark:]:
-            object.__setattr__(problem, "resource", name)
-        if len(ctx.out.problems) > mark:
+        if _profile_errors(ctx, schema, _profile.TABLE_SCHEMA, file, resource=name):
             return None
     return schema if _usable_schema(ctx, name, schema, file) else None
 
@@ -759,7 +766,7 @@ def _usable_schema(ctx: Context, name: str, schema: dict[str, Any], file: str) -
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .schema import categories
+    from .tableschema import categories
 
     ok = True
 
@@ -978,8 +985,21 @@ def stream_csv(path: Path, names: list[str], block: int = BLOCK) -> tuple[list[s
             if "straddl" in str(error) and block < (1 << 30):
                 raise Straddle(block * 16) from None
             raise _explain(path, names, error) from None
+        finally:
+            reader.close()  # stop its read-ahead now, not when it is collected
 
     return header, batches()
+
+
+def read_all(path: Path, names: list[str]) -> tuple[list[str], list[Any]]:
+    """A whole CSV as text batches (for small tables and the slow paths), any row length."""
+    block = BLOCK
+    while True:
+        try:
+            header, batches = stream_csv(path, names, block)
+            return header, [b for b in batches if b.num_rows]
+        except Straddle as bigger:
+            block = int(str(bigger.args[0]))
 
 
 def _explain(path: Path, names: list[str], error: Exception) -> Unreadable:
@@ -1110,6 +1130,10 @@ def stream_table(ctx: Context, table: TableState, batch_rules: list[Rule], plan:
             for check in ctx.checks.values():
                 check.state.pop(table.name, None)  # batch rules keep state per table
             table.chunks, table.line_chunks, table.bad_chunks, table.rows = {}, [], [], 0
+            table.usable, table.columns, table.lines, table.bad = False, {}, None, None
+            if int(str(bigger.args[0])) <= block:  # cannot happen; never loop
+                ctx.out.add("csv-readable", "a row is too long to parse", resource=table.name)
+                return
             block = int(str(bigger.args[0]))
 
 
@@ -1185,7 +1209,7 @@ def _concatenate(table: TableState) -> None:
     import numpy as np
     import pyarrow as pa
 
-    from .schema import arrow_type
+    from .tableschema import arrow_type
 
     for name, chunks in table.chunks.items():
         if chunks:
@@ -1267,7 +1291,7 @@ def _prepare(table: TableState, batches: Iterator[Any]) -> Iterator[Prepared]:
     import numpy as np
     import pyarrow as pa
 
-    from .schema import typed_columns
+    from .tableschema import typed_columns
 
     next_line = 2
     for record_batch in _grouped(batches):
@@ -1725,7 +1749,7 @@ class ParquetMirror:
     def _open(self) -> None:
         import pyarrow.parquet as pq
 
-        from .schema import arrow_schema
+        from .tableschema import arrow_schema
 
         assert self.table.parquet_path is not None
         try:
@@ -1878,11 +1902,14 @@ def _whole_csv(table: TableState) -> tuple[Any, dict[str, Bools]]:
     import numpy as np
     import pyarrow as pa
 
-    from .schema import typed_columns
+    from .tableschema import typed_columns
 
-    _, batches = stream_csv(table.path, table.names)
-    record_batches = [b for b in batches if b.num_rows]
-    text = pa.Table.from_batches(record_batches, schema=record_batches[0].schema)
+    _, record_batches = read_all(table.path, table.names)
+    if not record_batches:
+        empty = {n: pa.array([], type=pa.string()) for n in table.names}
+        text = pa.table(empty)
+    else:
+        text = pa.Table.from_batches(record_batches, schema=record_batches[0].schema)
     if text.num_rows:
         blank = _blank_rows(text.combine_chunks().to_batches()[0])
         if blank is not None:
@@ -1981,16 +2008,15 @@ def load_documents(ctx: Context) -> None:
     import pyarrow as pa
 
     from ._io import sha256
-    from .schema import typed_columns
+    from .tableschema import typed_columns
 
     table = ctx.tables.get("documents")
     if table is None or not {"doc_id", "text_path"} <= set(table.names):
         return
     try:
-        header, batches = stream_csv(table.path, table.names)
+        header, record_batches = read_all(table.path, table.names)
         if header != table.names:
             return
-        record_batches = [b for b in batches if b.num_rows]
     except Unreadable:
         return
     if not record_batches:

@@ -18,28 +18,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._checks import LIMIT, Problem
-from .rules import RULES, STAGES, ordered
+from ._checks import Problem
+from .rules import REPORT_FORMAT, RULES, STAGES, ordered
 
 __all__ = ["REPORT_FORMAT", "Omitted", "Problem", "Report", "validate"]
-
-REPORT_FORMAT = f"""\
-`kerman-warning validate --format json` prints one JSON object (UTF-8, 2-space indent), stable
-across runs for the same input:
-
-- `format`: `"kerman-warning.validate"`, `version`: `1` (bumped only on incompatible changes);
-- `package`: the path validated, as given; `valid`: true when there is no error;
-  `exit_code`: 0 valid (warnings allowed), 1 invalid, 2 unusable input;
-- `counts`: `{{"error": n, "warning": n}}`, every problem counted, listed or not;
-- `problems`: a list, ordered by stage, rule (catalogue order), resource (descriptor order),
-  row and field; each has `rule`, `severity` (`error`/`warning`), `stage` (1-5), `resource`,
-  `file` (path inside the package), `row` (the line of that file as an editor numbers it, the
-  header being line 1; null for a whole file), `field` (column, or descriptor property),
-  `value` (the offending value as text, cut to 120 characters, or null) and `message` (what
-  is wrong and what was expected);
-- `omitted`: at most {LIMIT} problems are listed per rule, resource and field; each entry
-  `{{rule, resource, field, count}}` says how many more there are.
-"""
 
 
 @dataclass(frozen=True)
