@@ -497,7 +497,8 @@ def open_descriptor(ctx: Context) -> bool:
         ctx.out.add("descriptor-readable", f"is not UTF-8 ({error.reason})", file=DESCRIPTOR)
         return False
     except ValueError as error:
-        ctx.out.add("descriptor-readable", f"is not valid JSON: {error}", file=DESCRIPTOR)
+        line = error.lineno if isinstance(error, json.JSONDecodeError) else None
+        ctx.out.add("descriptor-readable", f"is not valid JSON: {error}", file=DESCRIPTOR, row=line)
         return False
     if not isinstance(value, dict):
         ctx.out.add(
@@ -1004,7 +1005,10 @@ def read_all(path: Path, names: list[str]) -> tuple[list[str], list[Any]]:
 
 def _explain(path: Path, names: list[str], error: Exception) -> Unreadable:
     """Find where and why a CSV cannot be parsed (error path only: plain Python is fine)."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as unreadable:
+        return Unreadable(f"cannot be read ({unreadable.strerror}); expected a readable file")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as bad:
@@ -2040,7 +2044,19 @@ def load_documents(ctx: Context) -> None:
         if path is None:
             meta.problem = "unreadable"
             continue
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            meta.problem = "unreadable"
+            ctx.out.add(
+                "file-present",
+                f"the text cannot be read ({error.strerror}); expected a readable file",
+                resource="documents",
+                row=meta.line,
+                field="text_path",
+                value=relative,
+            )
+            continue
         meta.sha256 = sha256(data)
         try:
             doc = _spans.doc_text(doc_id, data)
