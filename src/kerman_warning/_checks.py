@@ -283,10 +283,11 @@ class DocMeta:
 
 @dataclass
 class FileInfo:
+    """What the hashing thread learns about a file, reading it once."""
+
     size: int
     sha256: str
-    newlines: int
-    quotes: int
+    quotes: int  # an odd count means a quoted cell is never closed
 
 
 class Check:
@@ -405,12 +406,21 @@ class Context:
         return self.checks[rule.id]
 
     def safe_path(
-        self, relative: object, *, resource: str | None, what: str, row: int | None = None
+        self,
+        relative: object,
+        *,
+        resource: str | None,
+        what: str,
+        row: int | None = None,
+        file: str = DESCRIPTOR,
     ) -> Path | None:
-        """The file a package-relative path names, or None after reporting why not."""
+        """The file a package-relative path names, or None after reporting why not (in `file`,
+        the descriptor unless a CSV cell holds the path)."""
 
         def out(rule: str, message: str) -> None:
-            self.out.add(rule, message, resource=resource, row=row, field=what, value=relative)
+            self.out.add(
+                rule, message, resource=resource, file=file, row=row, field=what, value=relative
+            )
 
         reason = unsafe_reason(relative)
         if reason is None and isinstance(relative, str) and relative.startswith("~"):
@@ -448,17 +458,16 @@ class Context:
 
 def _file_info(path: Path) -> FileInfo | None:
     digest = hashlib.sha256()
-    size = newlines = quotes = 0
+    size = quotes = 0
     try:
         with path.open("rb") as handle:
             while chunk := handle.read(1 << 22):
                 digest.update(chunk)
                 size += len(chunk)
-                newlines += chunk.count(b"\n")
                 quotes += chunk.count(b'"')
     except OSError:
         return None
-    return FileInfo(size, digest.hexdigest(), newlines, quotes)
+    return FileInfo(size, digest.hexdigest(), quotes)
 
 
 # --- Stage 1: the descriptor -----------------------------------------------------------------
@@ -643,7 +652,8 @@ def _describe_resource(ctx: Context, resource: dict[str, Any]) -> None:
         return
     assert isinstance(path, str)
     table = TableState(name, resource, schema, path, target)
-    _describe_dialect(ctx, table)
+    if not _describe_dialect(ctx, table):
+        return  # a file this validator would misread: one problem, no cell checks
     block = resource.get("parquet")
     if isinstance(block, dict):
         parquet = block.get("path")
@@ -665,7 +675,8 @@ def _describe_resource(ctx: Context, resource: dict[str, Any]) -> None:
     ctx.tables[name] = table
 
 
-def _describe_dialect(ctx: Context, table: TableState) -> None:
+def _describe_dialect(ctx: Context, table: TableState) -> bool:
+    """The CSV dialect is the one this validator reads (UTF-8, comma, double quote, header)."""
     resource = table.resource
     problems = []
     encoding = resource.get("encoding")
@@ -687,6 +698,7 @@ def _describe_dialect(ctx: Context, table: TableState) -> None:
             field=key,
             value=_short_json(value),
         )
+    return not problems
 
 
 def _check_declared_hash(
@@ -2040,7 +2052,9 @@ def load_documents(ctx: Context) -> None:
         }
         meta = DocMeta(int(lines[i]), relative)
         ctx.doc_meta[doc_id] = meta
-        path = ctx.safe_path(relative, resource="documents", what="text_path", row=meta.line)
+        path = ctx.safe_path(
+            relative, resource="documents", what="text_path", row=meta.line, file=table.file
+        )
         if path is None:
             meta.problem = "unreadable"
             continue
@@ -2052,6 +2066,7 @@ def load_documents(ctx: Context) -> None:
                 "file-present",
                 f"the text cannot be read ({error.strerror}); expected a readable file",
                 resource="documents",
+                file=table.file,
                 row=meta.line,
                 field="text_path",
                 value=relative,
