@@ -122,23 +122,29 @@ def test_a_bad_csv_fails_the_build_and_touches_nothing(tmp_path: Path) -> None:
     assert no_temporary_files(root)
 
 
-def test_a_step_failing_midway_touches_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("module", "step"),
+    [(build_module, "_parquet_bytes"), (_io, "_stage")],
+    ids=["while-deriving", "while-staging-files"],
+)
+def test_a_second_step_failing_touches_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: object, step: str
 ) -> None:
+    """A failure after the first Parquet copy is made, or after the first file is staged."""
     root = make_package(tmp_path / "package")
     edit_text(root / "data/events.csv", "2024-01-04", "2024-01-05")
     edit_text(root / "data/casualties.csv", "84", "85")
     before = tree(root)
-    real = build_module._parquet_bytes
+    real = getattr(module, step)
     calls: list[int] = []
 
-    def second_fails(*args: Any) -> bytes:
+    def second_fails(*args: Any) -> Any:
         calls.append(1)
-        if len(calls) == 2:  # the first resource's Parquet is already made
+        if len(calls) == 2:
             raise OSError("disk full")
         return real(*args)
 
-    monkeypatch.setattr(build_module, "_parquet_bytes", second_fails)
+    monkeypatch.setattr(module, step, second_fails)
     with pytest.raises(OSError, match="disk full"):
         build(root)
     assert tree(root) == before
@@ -161,28 +167,6 @@ def test_a_failing_write_leaves_that_file_whole(
         build(root)
     assert target.read_bytes() == before
     assert no_temporary_files(root)
-
-
-def test_a_failure_between_two_writes_touches_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    root = make_package(tmp_path / "package")
-    edit_text(root / "data/events.csv", "2024-01-04", "2024-01-05")
-    edit_text(root / "data/casualties.csv", "84", "85")
-    before = tree(root)
-    real = _io._stage
-    calls: list[Path] = []
-
-    def second_write_fails(path: Path, data: bytes) -> Path:
-        calls.append(path)
-        if len(calls) == 2:
-            raise OSError("disk full")
-        return real(path, data)
-
-    monkeypatch.setattr(_io, "_stage", second_write_fails)
-    with pytest.raises(OSError, match="disk full"):
-        build(root)
-    assert tree(root) == before
 
 
 KILLED_BUILD = textwrap.dedent(
