@@ -29,7 +29,7 @@ from conftest import (
     set_cell,
     write_rows,
 )
-from kerman_warning import _checks
+from kerman_warning import PackageError, _checks
 from kerman_warning.validate import Report, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -712,3 +712,14 @@ def test_a_foreign_key_of_two_fields(package_copy: Path) -> None:
     report = validate(package_copy)
     found = {(p.rule, p.row, p.field, p.value) for p in report.problems}
     assert ("foreign-key", line, "doc_id", "src-nobody / doc-cnn-arabic-us-warned-iran") in found
+
+
+def test_without_the_validate_extra_the_error_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "jsonschema" else real(name)
+    )
+    with pytest.raises(PackageError, match=r"kerman-warning\[validate\]"):
+        validate()

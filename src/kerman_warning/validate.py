@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ._checks import Problem
+from ._errors import PackageError
 from .rules import REPORT_FORMAT, RULES, STAGES, ordered
 
 __all__ = ["REPORT_FORMAT", "Omitted", "Problem", "Report", "validate"]
@@ -149,8 +150,16 @@ def validate(path: str | os.PathLike[str] | None = None) -> Report:
     """Validate the package at `path` (a folder or its datapackage.json; None: the shipped one).
 
     Never raises for bad input: every problem becomes a report entry, and a package that
-    cannot be read at all gives a report with exit code 2.
+    cannot be read at all gives a report with exit code 2. Raises PackageError only when the
+    `validate` extra is not installed.
     """
+    from importlib.util import find_spec
+
+    missing = [name for name in ("jsonschema", "numpy") if find_spec(name) is None]
+    if missing:
+        raise PackageError(
+            f"validate needs {' and '.join(missing)}: pip install 'kerman-warning[validate]'"
+        )
     from . import _checks
 
     label = "the shipped package" if path is None else os.fspath(path)
