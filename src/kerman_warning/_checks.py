@@ -2,7 +2,7 @@
 
 Each CSV is read once, as a stream of Arrow record batches, every cell as text. A worker
 thread parses, numbers the lines, drops blank lines and casts each batch of about WORK bytes
-(`schema.typed_columns`); the main thread checks the Table Schema constraints column-wise,
+(`tableschema.typed_columns`); the main thread checks the Table Schema constraints column-wise,
 runs the batch rules of stage 4, compares the rows with the Parquet copy and validates a
 sample against the JSON Schema. Only the columns that later checks need (keys, foreign keys,
 what final rules `keep`) stay in memory, so memory follows a batch and the key columns, not
