@@ -864,6 +864,31 @@ def _quiet() -> Any:
     return np.errstate(invalid="ignore")
 
 
+def _flag_per_value(
+    c: Check,
+    rows: Batch,
+    field: str,
+    wrong: dict[str, Any],
+    expected: dict[str, str],
+    *,
+    skip: Any,
+    describe: Callable[[int], str],
+) -> None:
+    """Flag rows whose `field` value has its `wrong` mask set (but not `skip`), saying what
+    that value expects."""
+    import numpy as np
+
+    values = np.asarray(_plain(rows.column(field)).to_numpy(zero_copy_only=False), dtype=object)
+    label = field.removeprefix("date_")
+    for value, bad in wrong.items():
+        c.flag(
+            rows,
+            field,
+            (values == value) & bad & ~skip,
+            lambda i, v=value: f"{label} {v} with {describe(i)}; expected {expected[v]}",
+        )
+
+
 @rule("qualifier-agrees", per="batch")
 def qualifier_agrees(c: Check, rows: Batch) -> None:
     """A casualty's qualifier agrees with its numbers: exact means low = best = high, at_least
@@ -872,7 +897,6 @@ def qualifier_agrees(c: Check, rows: Batch) -> None:
 
     if rows.name != "casualties" or not rows.has("qualifier", "low", "best", "high"):
         return
-    kind = np.asarray(_plain(rows.column("qualifier")).to_numpy(zero_copy_only=False), dtype=object)
     low, best, high = (_np(rows.column(f)) for f in ("low", "best", "high"))
     has_low, has_high, has_best = ~np.isnan(low), ~np.isnan(high), ~np.isnan(best)
     with _quiet():
@@ -889,16 +913,15 @@ def qualifier_agrees(c: Check, rows: Batch) -> None:
         "at_most": "best = high and low empty",
         "range": "a low and a high, low < high",
     }
-    for value, bad in wrong.items():
-        c.flag(
-            rows,
-            "qualifier",
-            (kind == value) & bad & ~disordered,
-            lambda i, v=value: (
-                f"qualifier {v} with low {rows.value('low', i)}, best {rows.value('best', i)}, "
-                f"high {rows.value('high', i)}; expected {expected[v]}"
-            ),
-        )
+    _flag_per_value(
+        c,
+        rows,
+        "qualifier",
+        wrong,
+        expected,
+        skip=disordered,
+        describe=lambda i: ", ".join(f"{f} {rows.value(f, i)}" for f in ("low", "best", "high")),
+    )
 
 
 @rule("number-agrees", per="batch")
@@ -962,9 +985,6 @@ def date_precision_agrees(c: Check, rows: Batch) -> None:
 
     if not rows.has("date_precision", "date_start", "date_end"):
         return
-    precision = np.asarray(
-        _plain(rows.column("date_precision")).to_numpy(zero_copy_only=False), dtype=object
-    )
     start, end = _np(rows.column("date_start")), _np(rows.column("date_end"))
     has_start, has_end = ~np.isnat(start), ~np.isnat(end)
     both = has_start & has_end
@@ -993,16 +1013,17 @@ def date_precision_agrees(c: Check, rows: Batch) -> None:
         "before": "no date_start and a date_end",
         "unknown": "no dates",
     }
-    for value, bad in wrong.items():
-        c.flag(
-            rows,
-            "date_precision",
-            (precision == value) & bad & ~disordered,
-            lambda i, v=value: (
-                f"precision {v} with dates {rows.value('date_start', i) or '–'} to "
-                f"{rows.value('date_end', i) or '–'}; expected {expected[v]}"
-            ),
-        )
+    _flag_per_value(
+        c,
+        rows,
+        "date_precision",
+        wrong,
+        expected,
+        skip=disordered,
+        describe=lambda i: (
+            f"dates {rows.value('date_start', i) or '–'} to {rows.value('date_end', i) or '–'}"
+        ),
+    )
 
 
 @rule(
