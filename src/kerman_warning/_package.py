@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -15,6 +16,14 @@ DESCRIPTOR = "datapackage.json"
 _HERE = Path(__file__).resolve().parent
 
 PathLike = str | os.PathLike[str]
+
+# A resource name becomes part of file names (data/parquet/<name>.parquet), so it is checked as
+# a name first: the Data Package v2 advice (lowercase letters, digits, '.', '_', '-'), starting
+# with a letter or digit so that it is never hidden, '.' or '..', nor read as an option.
+NAME_PATTERN = "^[a-z0-9][a-z0-9._-]*$"
+NAME_MAX_CHARS = 64  # a name, plus its longest suffix, stays far below a 255-byte file name
+PATH_MAX_CHARS = 1024  # a relative path in the descriptor; PATH_MAX is 4096 bytes
+_NAME = re.compile(NAME_PATTERN)
 
 
 def default_root() -> Path:
@@ -43,10 +52,40 @@ def is_installed_copy(root: Path) -> bool:
     return root.resolve() == (_HERE / "_data").resolve()
 
 
+def name_reason(name: object) -> str | None:
+    """Why a resource name may not be used to name files, judged as a name (None if it may)."""
+    if not isinstance(name, str) or not name:
+        return "is not a non-empty string"
+    if len(name) > NAME_MAX_CHARS:
+        return f"is longer than {NAME_MAX_CHARS} characters"
+    if not _NAME.match(name):
+        return f"is not a name: use lowercase letters, digits, '.', '_' and '-' ({NAME_PATTERN})"
+    return None
+
+
+def check_name(name: object, *, what: str = "resource name") -> str:
+    """`name`, if it may name files; else a PackageError saying why."""
+    reason = name_reason(name)
+    if reason is not None:
+        raise PackageError(f"{DESCRIPTOR}: {what} {_shown(name)} {reason}")
+    assert isinstance(name, str)
+    return name
+
+
+def _shown(value: object) -> str:
+    """A value in a one-line message: quoted, control characters escaped, long ones cut."""
+    text = repr(value)  # repr escapes what is not printable: controls, bidi marks
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
 def unsafe_reason(path: object) -> str | None:
     """Why a resource path may not be opened, judged on the string alone (None if it may)."""
     if not isinstance(path, str) or not path:
         return "is not a non-empty string"
+    if len(path) > PATH_MAX_CHARS:
+        return f"is longer than {PATH_MAX_CHARS} characters"
+    if not path.isprintable():  # NUL, controls, bidi and other format marks, lone surrogates
+        return "holds a NUL, a control or another character that is not printable"
     if "://" in path or path.lower().startswith("file:"):
         return "is a URL; only relative paths inside the package are read"
     if "\\" in path or path.startswith("/") or (len(path) > 1 and path[1] == ":"):
@@ -91,16 +130,11 @@ class Package:
 
     def resolve(self, relative: object, *, what: str = "path") -> Path:
         """The file a relative path names, refused if it could leave the package folder."""
-        reason = unsafe_reason(relative)
-        if reason is not None:
-            raise PackageError(f"{DESCRIPTOR}: {what} {relative!r} {reason}")
-        assert isinstance(relative, str)
-        root = self.root.resolve()
-        target = (root / relative).resolve()
-        if not target.is_relative_to(root):
-            raise PackageError(f"{DESCRIPTOR}: {what} {relative!r} resolves outside the package")
+        target = contained(self.root, relative, what=what).resolve()
+        if not target.exists():
+            raise PackageError(f"{DESCRIPTOR}: {what} {_shown(relative)} does not exist")
         if not target.is_file():
-            raise PackageError(f"{DESCRIPTOR}: {what} {relative!r} does not exist")
+            raise PackageError(f"{DESCRIPTOR}: {what} {_shown(relative)} is not a regular file")
         return target
 
     def schema(self, name: str) -> dict[str, Any]:
@@ -115,6 +149,29 @@ class Package:
         if not isinstance(block, dict):
             raise PackageError(f"resource {name!r} has no Parquet copy; run `kerman-warning build`")
         return self.resolve(block.get("path"), what=f"Parquet copy of {name!r}")
+
+
+def contained(root: Path, relative: object, *, what: str = "path") -> Path:
+    """`root / relative`, refused unless it stays inside `root`: the one check of every path
+    this package reads or writes.
+
+    The string is judged first (`unsafe_reason`), then the file system: the path, with every
+    symbolic link in it followed, must lead to a place inside `root`. The path returned is
+    not resolved, so that a file written there replaces a link rather than what it points to.
+    """
+    reason = unsafe_reason(relative)
+    if reason is not None:
+        raise PackageError(f"{DESCRIPTOR}: {what} {_shown(relative)} {reason}")
+    assert isinstance(relative, str)
+    base = root.resolve()
+    try:
+        inside = (base / relative).resolve().is_relative_to(base)
+    except (OSError, RuntimeError) as error:  # 3.11 raises RuntimeError on a symlink loop
+        message = f"{DESCRIPTOR}: {what} {_shown(relative)} cannot be followed ({error})"
+        raise PackageError(message) from None
+    if not inside:
+        raise PackageError(f"{DESCRIPTOR}: {what} {_shown(relative)} resolves outside the package")
+    return base / relative
 
 
 def read_json(path: Path) -> dict[str, Any]:
