@@ -1,9 +1,11 @@
 """`kerman-warning build`: derive every file that is not hand-edited, reproducibly and atomically.
 
 From the CSVs and Table Schemas it derives the Parquet copies, the JSON Schemas of rows, the
-data dictionary, and the `bytes`/`hash` of every file in `datapackage.json`. Everything is made
-in memory first, then staged to temporary files, and only then renamed into place, the
-descriptor last. A build that fails leaves every previous file as it was.
+data dictionary, and the `bytes`/`hash` of every file in `datapackage.json`. Resource names are
+checked as names before they name any file, and every file read or written goes through
+`_package.contained`. Everything is made in memory first, then replaced as one
+(`_transaction.replace_all`), the descriptor last: a build that fails or is killed leaves every
+previous file as it was, and the next build first undoes one that was interrupted.
 """
 
 from __future__ import annotations
@@ -15,12 +17,23 @@ from typing import TYPE_CHECKING, Any
 
 from . import _dictionary
 from ._errors import PackageError
-from ._io import json_bytes, sha256, write_all
-from ._package import DESCRIPTOR, PathLike, default_root, is_installed_copy, open_package
+from ._io import json_bytes, sha256
+from ._package import (
+    DESCRIPTOR,
+    PathLike,
+    check_name,
+    contained,
+    default_root,
+    is_installed_copy,
+    open_package,
+)
+from ._transaction import pending, recover, remove_stale, replace_all
 from .rules import catalogue
 from .tableschema import json_schema, read_csv, sort_by_key
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pyarrow as pa
 
     from ._package import Package
@@ -76,6 +89,7 @@ def _parquet_bytes(table: pa.Table, resource: dict[str, Any], package_id: str) -
 def derive(package: Package) -> dict[str, bytes]:
     """Every derived file of `package`, by relative path, made in memory."""
     descriptor = copy.deepcopy(package.descriptor)
+    _check_names(descriptor)
     outputs: dict[str, bytes] = {}
     schemas: dict[str, dict[str, Any]] = {}
     rows: dict[str, int] = {}
@@ -109,17 +123,39 @@ def derive(package: Package) -> dict[str, bytes]:
     return outputs
 
 
+def _check_names(descriptor: dict[str, Any]) -> None:
+    """Refuse, before anything is read or written, a resource name that cannot name a file."""
+    resources = descriptor.get("resources")
+    if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources):
+        raise PackageError(f"{DESCRIPTOR}: resources is not a list of objects")
+    seen: set[str] = set()
+    for resource in resources:
+        name = check_name(resource.get("name"))
+        if name in seen:
+            raise PackageError(f"{DESCRIPTOR}: resource name {name!r} is used twice")
+        seen.add(name)
+
+
+def _holds(target: Path, data: bytes) -> bool:
+    """Whether the file at `target` holds `data` (read only if the sizes agree)."""
+    return target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data
+
+
 def build(path: PathLike | None = None, *, check: bool = False) -> BuildResult:
     """Build the package at `path` (default: the one shipped); with `check`, write nothing."""
     package = open_package(default_root() if path is None else path)
     if is_installed_copy(package.root) and not check:
         raise PackageError(f"{package.root} is an installed copy; run build in a checkout")
+    if check and pending(package.root):
+        raise PackageError("a build was interrupted; run `kerman-warning build` to undo it")
+    if not check and recover(package.root):
+        package = open_package(package.root)  # the descriptor may have been put back
     outputs = derive(package)
     result = BuildResult(check=check)
     for relative, data in outputs.items():
-        target = package.root / relative
-        current = target.read_bytes() if target.is_file() else None
-        (result.unchanged if current == data else result.changed).append(relative)
+        target = contained(package.root, relative, what="derived file")
+        (result.unchanged if _holds(target, data) else result.changed).append(relative)
     if not check:  # the descriptor comes last in `outputs`, so it is renamed last
-        write_all({package.root / relative: outputs[relative] for relative in result.changed})
+        replace_all(package.root, {relative: outputs[relative] for relative in result.changed})
+        remove_stale(package.root, outputs)
     return result
