@@ -98,7 +98,7 @@ def test_a_symlink_loop_is_a_clear_error(package_copy: Path) -> None:
     loop = package_copy / "data/parquet/loop.parquet"
     loop.symlink_to(loop)
     _point_events_at(package_copy, "data/parquet/loop.parquet")
-    with pytest.raises(kw.PackageError, match="cannot be followed|does not exist"):
+    with pytest.raises(kw.PackageError, match=r"cannot be followed|does not exist"):
         kw.load("events", path=package_copy)
 
 
