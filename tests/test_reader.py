@@ -196,3 +196,9 @@ def test_the_screenshot_is_there_and_not_blank() -> None:
             ink = sum(counts[:128]) / sum(counts)
             assert 0.01 < ink < 0.5, (box, ink)
         assert len(shot.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 200  # colours
+
+
+def test_the_page_ships_in_the_release_zip() -> None:
+    from kerman_warning.release import _zip_members
+
+    assert READER in _zip_members(ROOT)
