@@ -233,6 +233,10 @@ def test_a_deep_link_opens_on_its_row(page: Any) -> None:
         ".getBoundingClientRect(); return b.top >= p.top && b.top < p.bottom; }"
     )
     assert page.locator('.m.hl[data-row="events:evt-attack-kerman"]').count() >= 1
+    for broken in ("#%E0%A4%A", "#no-such-row"):  # nothing selected, and no error
+        page.goto(URL + broken)
+        page.reload()
+        assert page.locator('[aria-pressed="true"]').count() == 0
 
 
 def test_rows_work_from_the_keyboard(page: Any) -> None:

@@ -131,7 +131,8 @@
   }
 
   function fromHash() {
-    const wanted = decodeURIComponent(location.hash.slice(1));
+    let wanted = location.hash.slice(1);
+    try { wanted = decodeURIComponent(wanted); } catch (e) { /* not %-encoded: use as is */ }
     if (!wanted) return;
     const row = byKey.get(wanted) || rows.find((r) => r.dataset.id === wanted);
     if (row) { select(row, true); row.focus({ preventScroll: true }); }
