@@ -123,6 +123,14 @@ def test_text_survives_markup() -> None:
     assert parse(markup).text == "a\r\nb<i>&"
 
 
+@given(texts_and_spans())
+def test_coverage_is_the_share_of_covered_visible_characters(case: tuple[str, list[Span]]) -> None:
+    text, spans = case
+    visible = [i for i, char in enumerate(text) if not char.isspace()]
+    inside = {i for s in spans for i in range(s.start, s.end)}
+    assert coverage(text, spans) == (len(inside & set(visible)), len(visible))
+
+
 def test_coverage_counts_non_whitespace_and_not_uncovered_rows() -> None:
     spans = [
         Span("events", "e", "evidence", "d", 0, 2),

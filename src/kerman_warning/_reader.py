@@ -72,7 +72,7 @@ class Span:
 
 
 def _span_parts(fields: list[str]) -> list[tuple[str, str, str]]:
-    """(part, start field, end field) of every span pair a table schema declares."""
+    """(part, start field, end field) of every span pair among a table's fields."""
     names = set(fields)
     pairs = [(EVIDENCE, "start", "end")] if {"start", "end"} <= names else []
     for name in fields:
@@ -196,12 +196,18 @@ def _attr(value: object) -> str:
 
 def coverage(text: str, spans: list[Span]) -> tuple[int, int]:
     """(covered, total) non-whitespace code points; `uncovered` rows do not count as cover."""
-    covered = [False] * len(text)
+    opened = [0] * (len(text) + 1)  # +1 where a span starts, -1 where it ends: linear time
     for span in spans:
         if span.table != UNCOVERED:
-            covered[span.start : span.end] = [True] * (span.end - span.start)
-    solid = [i for i, char in enumerate(text) if not char.isspace()]
-    return sum(covered[i] for i in solid), len(solid)
+            opened[span.start] += 1
+            opened[span.end] -= 1
+    depth = covered = total = 0
+    for i, char in enumerate(text):
+        depth += opened[i]
+        if not char.isspace():
+            total += 1
+            covered += depth > 0
+    return covered, total
 
 
 # --- the panel -------------------------------------------------------------------------------
