@@ -14,18 +14,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import _dictionary
+from ._conventions import json_schema_path, parquet_path, row_json_schema
 from ._errors import PackageError
 from ._io import json_bytes, sha256, write_all
 from ._package import DESCRIPTOR, PathLike, default_root, is_installed_copy, open_package
-from .rules import catalogue
-from .tableschema import json_schema, read_csv, sort_by_key
+from .tableschema import read_csv, sort_by_key
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from ._package import Package
 
-__all__ = ["BuildResult", "build", "derive", "row_json_schema"]
+__all__ = ["BuildResult", "build", "derive"]
 
 DICTIONARY = "docs/data-dictionary.md"
 RULES_DOC = "docs/rules.md"  # the catalogue of `kerman-warning validate`
@@ -45,19 +45,6 @@ class BuildResult:
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     check: bool = False
-
-
-def parquet_path(name: str) -> str:
-    return f"data/parquet/{name}.parquet"
-
-
-def json_schema_path(name: str) -> str:
-    return f"schemas/json/{name}.json"
-
-
-def row_json_schema(name: str, resource: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """The JSON Schema of one row of `name`, as written to schemas/json/<name>.json."""
-    return json_schema(schema, name=name, title=f"One row of {name}: {resource.get('title', name)}")
 
 
 def _parquet_bytes(table: pa.Table, resource: dict[str, Any], package_id: str) -> bytes:
@@ -104,6 +91,8 @@ def derive(package: Package) -> dict[str, bytes]:
         schemas[name] = schema
         rows[name] = table.num_rows
     outputs[DICTIONARY] = _dictionary.render(descriptor, schemas, rows).encode("utf-8")
+    from .validate.catalogue import catalogue  # lazily: build sits above, validate is optional
+
     outputs[RULES_DOC] = catalogue(format="markdown").encode("utf-8")
     outputs[DESCRIPTOR] = json_bytes(descriptor)  # last: written after the files it describes
     return outputs
