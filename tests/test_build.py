@@ -297,7 +297,7 @@ def test_every_name_the_pattern_accepts_names_a_file_inside(tmp_path: Path) -> N
     for name in ("events", "event_details", "a.b-c_9", "9" * NAME_MAX_CHARS):
         assert name_reason(name) is None
         assert (
-            contained(tmp_path, f"data/parquet/{name}.parquet").parent
+            contained(tmp_path, f"data/parquet/{name}.parquet", existing=False).parent
             == tmp_path.resolve() / "data/parquet"
         )
 

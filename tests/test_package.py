@@ -109,4 +109,7 @@ def test_an_accepted_name_is_one_plain_file_name_part(name: str) -> None:
         assert unsafe_reason(f"data/parquet/{name}.parquet") is None
         assert not name.startswith((".", "-")) and "/" not in name and name.isascii()
         root = Path("/pkg/root")
-        assert contained(root, f"data/parquet/{name}.parquet").parent == root / "data/parquet"
+        assert (
+            contained(root, f"data/parquet/{name}.parquet", existing=False).parent
+            == root / "data/parquet"
+        )

@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -24,8 +25,9 @@ from conftest import (
     set_cell,
     write_rows,
 )
-from kerman_warning import rules
-from kerman_warning.validate import Report, validate
+from kerman_warning.validate import Report, spec, validate
+from kerman_warning.validate import catalogue as catalogue_module
+from kerman_warning.validate.rules import text as text_rules
 
 ARTICLE = (Path(__file__).resolve().parents[1] / "data/article.ar.txt").read_text("utf-8")
 
@@ -311,7 +313,7 @@ def _(root: Path) -> Expect:
 @case("cell-size-limit")
 def _(root: Path) -> Expect:
     key = read_rows(root, "references")[1][0][0]
-    line = set_cell(root, "references", key, "note", "x" * (rules.MAX_CELL + 1))
+    line = set_cell(root, "references", key, "note", "x" * (text_rules.MAX_CELL + 1))
     refresh(root)
     return Expect("references", line, "note")
 
@@ -322,6 +324,24 @@ def _(root: Path) -> Expect:
     line = set_cell(root, "events", "evt-attack-kerman", "date_ref_id", "")
     refresh(root)
     return Expect("events", line, "date_ref_id")
+
+
+@case("project-package")
+def _(root: Path) -> Expect:
+    edit_json(root / "datapackage.json", lambda d: d.update(name="another-package"))
+    refresh(root)
+    return Expect(None, None, "name")
+
+
+@case("project-profile")
+def _(root: Path) -> Expect:
+    def drop(schema: dict[str, Any]) -> None:
+        del schema["fields"][1]["description"]
+
+    edit_json(root / "schemas/events.schema.json", drop)
+    refresh(root, json_schemas=True)
+    field = json.loads((root / "schemas/events.schema.json").read_text("utf-8"))["fields"][1]
+    return Expect("events", None, field["name"])
 
 
 @case("casualty-bounds")
@@ -468,9 +488,9 @@ def test_the_rule_fires_where_it_is_broken_and_nothing_else(
 
 
 def test_every_rule_has_a_breaking_case() -> None:
-    assert set(rules.RULES) == set(CASES), (
-        f"rules without a case: {sorted(set(rules.RULES) - set(CASES))}; "
-        f"cases without a rule: {sorted(set(CASES) - set(rules.RULES))}"
+    assert set(spec.RULES) == set(CASES), (
+        f"rules without a case: {sorted(set(spec.RULES) - set(CASES))}; "
+        f"cases without a rule: {sorted(set(CASES) - set(spec.RULES))}"
     )
 
 
@@ -488,26 +508,26 @@ def test_refresh_alone_keeps_a_copy_valid(package_copy: Path) -> None:
 
 
 def test_every_rule_has_a_one_sentence_description_and_a_severity() -> None:
-    for r in rules.RULES.values():
+    for r in spec.RULES.values():
         assert r.severity in ("error", "warning")
         assert r.description.endswith("."), r.id
-        assert r.stage in rules.STAGES
+        assert r.stage in spec.STAGES
 
 
 def test_the_catalogue_lists_every_rule_in_all_formats() -> None:
-    text = rules.catalogue(format="text")
-    document = json.loads(rules.catalogue(format="json"))
-    markdown = rules.catalogue(format="markdown")
-    for r in rules.RULES.values():
+    text = catalogue_module.catalogue(format="text")
+    document = json.loads(catalogue_module.catalogue(format="json"))
+    markdown = catalogue_module.catalogue(format="markdown")
+    for r in spec.RULES.values():
         assert r.id in text and f"`{r.id}`" in markdown
-    assert [r["id"] for r in document["rules"]] == [r.id for r in rules.ordered()]
+    assert [r["id"] for r in document["rules"]] == [r.id for r in spec.ordered()]
     with pytest.raises(ValueError, match="format"):
-        rules.catalogue(format="yaml")
+        catalogue_module.catalogue(format="yaml")
 
 
 def test_docs_rules_md_is_the_generated_catalogue() -> None:
     committed = (Path(__file__).resolve().parents[1] / "docs/rules.md").read_text("utf-8")
-    assert committed == rules.catalogue(format="markdown"), "run `kerman-warning build`"
+    assert committed == catalogue_module.catalogue(format="markdown"), "run `kerman-warning build`"
 
 
 def test_rule_ids_of_the_issue_are_in_the_catalogue() -> None:
@@ -527,7 +547,7 @@ def test_rule_ids_of_the_issue_are_in_the_catalogue() -> None:
         "versions-agree",
         "json-schema-in-sync",
     }
-    assert named <= set(rules.RULES)
+    assert named <= set(spec.RULES)
 
 
 def test_nfc_unstable_characters_are_those_of_this_unicode_version() -> None:
@@ -546,7 +566,7 @@ def test_nfc_unstable_characters_are_those_of_this_unicode_version() -> None:
             if ud.normalize("NFC", char) != char:
                 derived.add(point)
     listed: set[int] = set()
-    for item in rules.NFC_UNSTABLE:
+    for item in text_rules.NFC_UNSTABLE:
         first, _, last = item.partition("-")
         listed.update(range(int(first, 16), int(last or first, 16) + 1))
-    assert listed == derived, f"Unicode {ud.unidata_version}: regenerate rules.NFC_UNSTABLE"
+    assert listed == derived, f"Unicode {ud.unidata_version}: regenerate text_rules.NFC_UNSTABLE"

@@ -29,13 +29,14 @@ from conftest import (
     set_cell,
     write_rows,
 )
-from kerman_warning import PackageError, _checks
-from kerman_warning.validate import Report, validate
+from kerman_warning import PackageError
+from kerman_warning.validate import Problem, Report, validate
+from kerman_warning.validate import report as report_module
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def only(report: Report, rule: str) -> list[_checks.Problem]:
+def only(report: Report, rule: str) -> list[Problem]:
     return [p for p in report.problems if p.rule == rule]
 
 
@@ -75,9 +76,11 @@ def test_json_report_is_stable_and_complete(package_copy: Path) -> None:
         "format",
         "version",
         "package",
+        "rules",
         "valid",
         "exit_code",
         "counts",
+        "bug",
         "problems",
         "omitted",
     ]
@@ -108,7 +111,7 @@ def test_many_problems_of_one_kind_are_counted_not_all_listed(package_copy: Path
     header, rows = read_rows(package_copy, "references")
     template = rows[0]
     extra = []
-    for i in range(_checks.LIMIT + 10):
+    for i in range(report_module.LIMIT + 10):
         row = list(template)
         row[0] = f"ref-extra-{i}"
         row[header.index("confidence")] = "certain"
@@ -117,11 +120,11 @@ def test_many_problems_of_one_kind_are_counted_not_all_listed(package_copy: Path
     refresh(package_copy)
     report = validate(package_copy)
     listed = only(report, "categories")
-    assert len(listed) == _checks.LIMIT
+    assert len(listed) == report_module.LIMIT
     assert [(o.rule, o.resource, o.field, o.count) for o in report.omitted] == [
         ("categories", "references", "confidence", 10)
     ]
-    assert report.errors == _checks.LIMIT + 10
+    assert report.errors == report_module.LIMIT + 10
     assert "… and 10 more problems in references.confidence" in report.render(format="text")
     assert json.loads(report.render(format="json"))["omitted"][0]["count"] == 10
 

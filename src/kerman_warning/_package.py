@@ -95,7 +95,55 @@ def unsafe_reason(path: object) -> str | None:
         return "leaves the package folder through '..'"
     if any(part.startswith(".") for part in parts):
         return "goes through a hidden file or folder"
+    if path.startswith("~"):
+        return "starts with ~, which a shell reads as a home folder"
     return None
+
+
+class UnsafePath(PackageError):
+    """A path the package names that may not be opened; `kind` says which check refused it."""
+
+    def __init__(self, reason: str, kind: str) -> None:
+        super().__init__(reason)
+        self.reason, self.kind = reason, kind  # kind: "unsafe", "outside" or "missing"
+
+
+def contained(root: Path, relative: object, *, existing: bool = True) -> Path:
+    """The one path-safety check of every file this package reads or writes: the place
+    `relative` names inside `root`, or UnsafePath.
+
+    Judged on the string first (`unsafe_reason`), then again with every symbolic link in it
+    followed: it must lead to a place inside `root`. With `existing` (to read), it must be a
+    regular file (never a FIFO or a device, which could block or never end), and the resolved
+    path is returned. Without it (to write), the place may be empty, and the path is returned
+    unresolved, so that a file renamed there replaces a link rather than what it points to.
+    """
+    reason = unsafe_reason(relative)
+    if reason is not None:
+        raise UnsafePath(reason, "unsafe")
+    assert isinstance(relative, str)
+    base = root.resolve()
+    try:
+        target = (base / relative).resolve()
+    except (OSError, RuntimeError) as error:  # 3.11 raises RuntimeError on a symlink loop
+        raise UnsafePath(f"cannot be followed ({error})", "unsafe") from None
+    if not target.is_relative_to(base):
+        raise UnsafePath("resolves outside the package", "outside")
+    if not existing:
+        return base / relative
+    if not target.exists():
+        raise UnsafePath("does not exist", "missing")
+    if not target.is_file():
+        raise UnsafePath("is not a regular file", "missing")
+    return target
+
+
+def resolve_in(root: Path, relative: object, *, what: str, existing: bool = True) -> Path:
+    """`contained`, refusing with a one-line PackageError that names `what` the path is."""
+    try:
+        return contained(root, relative, existing=existing)
+    except UnsafePath as error:
+        raise PackageError(f"{what} {_shown(relative)} {error.reason}") from None
 
 
 @dataclass(frozen=True)
@@ -130,12 +178,7 @@ class Package:
 
     def resolve(self, relative: object, *, what: str = "path") -> Path:
         """The file a relative path names, refused if it could leave the package folder."""
-        target = contained(self.root, relative, what=what).resolve()
-        if not target.exists():
-            raise PackageError(f"{DESCRIPTOR}: {what} {_shown(relative)} does not exist")
-        if not target.is_file():
-            raise PackageError(f"{DESCRIPTOR}: {what} {_shown(relative)} is not a regular file")
-        return target
+        return resolve_in(self.root, relative, what=f"{DESCRIPTOR}: {what}")
 
     def schema(self, name: str) -> dict[str, Any]:
         """The Table Schema of a table resource, read from its path if it is not inline."""
@@ -151,40 +194,60 @@ class Package:
         return self.resolve(block.get("path"), what=f"Parquet copy of {name!r}")
 
 
-def contained(root: Path, relative: object, *, what: str = "path") -> Path:
-    """`root / relative`, refused unless it stays inside `root`: the one check of every path
-    this package reads or writes.
+class JsonError(PackageError):
+    """A JSON file that breaks the reading policy; `line` is where, if known."""
 
-    The string is judged first (`unsafe_reason`), then the file system: the path, with every
-    symbolic link in it followed, must lead to a place inside `root`. The path returned is
-    not resolved, so that a file written there replaces a link rather than what it points to.
-    """
-    reason = unsafe_reason(relative)
-    if reason is not None:
-        raise PackageError(f"{DESCRIPTOR}: {what} {_shown(relative)} {reason}")
-    assert isinstance(relative, str)
-    base = root.resolve()
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.line = reason, line
+
+
+def _no_constant(name: str) -> None:
+    raise JsonError(f"holds {name}, which is not JSON; expected a number or null")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise JsonError(f"repeats the key {key!r} in one object; expected each key once")
+        seen[key] = value
+    return seen
+
+
+def parse_json(data: bytes) -> dict[str, Any]:
+    """The one JSON reading policy (descriptor, Table Schemas): UTF-8 without BOM, no NaN or
+    Infinity, no key twice in an object, an object at the top. Raises JsonError saying why."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise JsonError("starts with a byte order mark; save as UTF-8 without BOM", 1)
     try:
-        inside = (base / relative).resolve().is_relative_to(base)
-    except (OSError, RuntimeError) as error:  # 3.11 raises RuntimeError on a symlink loop
-        message = f"{DESCRIPTOR}: {what} {_shown(relative)} cannot be followed ({error})"
-        raise PackageError(message) from None
-    if not inside:
-        raise PackageError(f"{DESCRIPTOR}: {what} {_shown(relative)} resolves outside the package")
-    return base / relative
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise JsonError(f"is not UTF-8 ({error.reason})", line) from None
+    try:
+        value = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_keys)
+    except JsonError:
+        raise
+    except ValueError as error:
+        where = error.lineno if isinstance(error, json.JSONDecodeError) else None
+        raise JsonError(f"is not valid JSON: {error}", where) from None
+    if not isinstance(value, dict):
+        raise JsonError(f"holds a JSON {type(value).__name__}; expected an object")
+    return value
 
 
 def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from a file, under `parse_json`'s policy; PackageError naming the file."""
     try:
-        with path.open("rb") as handle:
-            value = json.load(handle)
+        data = path.read_bytes()
     except OSError as error:
         raise PackageError(f"{path}: cannot read ({error.strerror})") from None
-    except (ValueError, UnicodeDecodeError) as error:
-        raise PackageError(f"{path}: not valid JSON ({error})") from None
-    if not isinstance(value, dict):
-        raise PackageError(f"{path}: expected a JSON object, found {type(value).__name__}")
-    return value
+    try:
+        return parse_json(data)
+    except JsonError as error:
+        where = path if error.line is None else f"{path}:{error.line}"
+        raise JsonError(f"{where}: {error.reason}", error.line) from None
 
 
 def open_package(path: PathLike | None = None) -> Package:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import PackageError
-from ._package import contained
+from ._package import resolve_in
 
 __all__ = ["STAGING", "pending", "recover", "remove_stale", "replace_all"]
 
@@ -128,7 +128,7 @@ def recover(root: Path) -> bool:
 def remove_stale(root: Path, relatives: Iterable[str]) -> None:
     """Remove the temporary files a killed single-file write left beside any of `relatives`."""
     for relative in relatives:
-        target = contained(root, relative, what="derived file")
+        target = resolve_in(root, relative, what="derived file", existing=False)
         if not target.parent.is_dir():
             continue
         stale = re.compile(_STALE.format(name=re.escape(target.name)))
@@ -151,7 +151,7 @@ def write_synced(path: Path, data: bytes) -> None:
 
 
 def _writable(root: Path, relative: str) -> Path:
-    target = contained(root, relative, what="derived file")
+    target = resolve_in(root, relative, what="derived file", existing=False)
     if os.path.lexists(target) and not target.is_symlink() and not target.is_file():
         raise PackageError(
             f"{relative} is not a regular file (a folder, a FIFO or a device); "
@@ -196,19 +196,18 @@ def _missing_folders(root: Path, targets: Iterable[Path]) -> list[str]:
 
 def _undo(root: Path, staging: Path, entries: list[dict[str, Any]], folders: list[str]) -> None:
     """Put every old file back and remove every new one; safe to run again if interrupted."""
+    targets = [_entry(root, entry["path"]) for entry in entries]
     for index in reversed(range(len(entries))):
-        relative, existed = entries[index]["path"], entries[index]["existed"]
-        target = contained(root, relative, what="journal entry")
-        old = staging / f"old-{index}"
-        _step(f"undo {relative}")
+        target, old = targets[index], staging / f"old-{index}"
+        _step(f"undo {entries[index]['path']}")
         if os.path.lexists(old):
             old.replace(target)
-        elif not existed and not os.path.lexists(staging / f"new-{index}"):
+        elif not entries[index]["existed"] and not os.path.lexists(staging / f"new-{index}"):
             target.unlink(missing_ok=True)  # the new file, renamed to where nothing was
     for folder in reversed(folders):
         with contextlib.suppress(OSError):  # not empty (someone else's file), or gone: leave it
-            contained(root, folder, what="journal entry").rmdir()
-    for folder_path in sorted({contained(root, e["path"]).parent for e in entries}):
+            _entry(root, folder).rmdir()
+    for folder_path in sorted({target.parent for target in targets}):
         _sync_folder(folder_path, strict=False)
     _step("forget")
     (staging / JOURNAL).unlink(missing_ok=True)
@@ -233,8 +232,12 @@ def _read_journal(root: Path, journal: Path) -> tuple[list[dict[str, Any]], list
     if not (valid and isinstance(entries, list) and isinstance(folders, list)):
         raise refused
     for relative in [e["path"] for e in entries] + folders:
-        contained(root, relative, what="journal entry")
+        _entry(root, relative)
     return entries, folders
+
+
+def _entry(root: Path, relative: str) -> Path:
+    return resolve_in(root, relative, what="journal entry", existing=False)
 
 
 def _sync_folder(folder: Path, *, strict: bool = True) -> None:

@@ -16,20 +16,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import _dictionary, _reader
+from ._conventions import json_schema_path, parquet_path, row_json_schema
 from ._errors import PackageError
 from ._io import json_bytes, sha256
 from ._package import (
     DESCRIPTOR,
     PathLike,
     check_name,
-    contained,
     default_root,
     is_installed_copy,
     open_package,
+    resolve_in,
 )
 from ._transaction import pending, recover, remove_stale, replace_all
-from .rules import catalogue
-from .tableschema import json_schema, read_csv, sort_by_key
+from .tableschema import read_csv, sort_by_key
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from ._package import Package
 
-__all__ = ["BuildResult", "build", "derive", "row_json_schema"]
+__all__ = ["BuildResult", "build", "derive"]
 
 DICTIONARY = "docs/data-dictionary.md"
 RULES_DOC = "docs/rules.md"  # the catalogue of `kerman-warning validate`
@@ -58,19 +58,6 @@ class BuildResult:
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     check: bool = False
-
-
-def parquet_path(name: str) -> str:
-    return f"data/parquet/{name}.parquet"
-
-
-def json_schema_path(name: str) -> str:
-    return f"schemas/json/{name}.json"
-
-
-def row_json_schema(name: str, resource: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """The JSON Schema of one row of `name`, as written to schemas/json/<name>.json."""
-    return json_schema(schema, name=name, title=f"One row of {name}: {resource.get('title', name)}")
 
 
 def _parquet_bytes(table: pa.Table, resource: dict[str, Any], package_id: str) -> bytes:
@@ -120,6 +107,8 @@ def derive(package: Package) -> dict[str, bytes]:
         rows[name] = table.num_rows
         tables[name] = table
     outputs[DICTIONARY] = _dictionary.render(descriptor, schemas, rows).encode("utf-8")
+    from .validate.catalogue import catalogue  # lazily: build sits above, validate is optional
+
     outputs[RULES_DOC] = catalogue(format="markdown").encode("utf-8")
     outputs |= _reader.outputs(package, descriptor, schemas, tables)  # docs/reader.html
     outputs[DESCRIPTOR] = json_bytes(descriptor)  # last: written after the files it describes
@@ -156,7 +145,7 @@ def build(path: PathLike | None = None, *, check: bool = False) -> BuildResult:
     outputs = derive(package)
     result = BuildResult(check=check)
     for relative, data in outputs.items():
-        target = contained(package.root, relative, what="derived file")
+        target = resolve_in(package.root, relative, what="derived file", existing=False)
         (result.unchanged if _holds(target, data) else result.changed).append(relative)
     if not check:  # the descriptor comes last in `outputs`, so it is renamed last
         replace_all(package.root, {relative: outputs[relative] for relative in result.changed})
