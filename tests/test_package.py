@@ -41,7 +41,7 @@ def test_another_copy_loads_like_the_shipped_one(package_copy: Path) -> None:
         ("C:/data/events.parquet", "absolute"),
         ("data/parquet/missing.parquet", "does not exist"),
         ("data/parquet/events\x00.parquet", "holds a NUL"),
-        ("data/parquet/\ud800.parquet", "not printable"),
+        ("data/parquet/\ud800.parquet", "lone surrogate"),
         ("data/\x1b[2J.parquet", "not printable"),
         ("data/" + "x" * 2000, "longer than 1024"),
         ("data", "is not a regular file"),

@@ -91,6 +91,21 @@ def _(root: Path) -> Expect:
     return Expect("errata", None, "path")
 
 
+@case("name-safe")
+def _(root: Path) -> Expect:
+    set_resource(root, "errata", "name", "../errata")
+    return Expect(None, None, "name")
+
+
+@case("file-size-limit")
+def _(root: Path) -> Expect:
+    from kerman_warning._limits import MAX_CSV_BYTES
+
+    with (root / "data/errata.csv").open("r+b") as handle:
+        handle.truncate(MAX_CSV_BYTES + 1)  # sparse: no disk used, and never read
+    return Expect("errata", None, "path")
+
+
 # --- Stage 2 ---------------------------------------------------------------------------------
 
 
@@ -458,6 +473,18 @@ def _(root: Path) -> Expect:
     )
     line = line_of(root, "casualties", "cas-attack-kerman-injured")
     return Expect("casualties", line, "best", also=frozenset({"json-schema-in-sync"}))
+
+
+@case("pattern-linear")
+def _(root: Path) -> Expect:
+    """A backreference: Python's `re` would run it (and can backtrack forever); RE2 refuses."""
+    edit_json(
+        root / "schemas/json/casualties.json",
+        lambda s: s["properties"]["outcome"].update(pattern="^(k)\\1?illed|injured$"),
+    )
+    return Expect(
+        "casualties", None, "/properties/outcome/pattern", also=frozenset({"json-schema-in-sync"})
+    )
 
 
 # --- The tests -------------------------------------------------------------------------------

@@ -11,19 +11,15 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ._errors import PackageError
+from ._io import read_bounded
+from ._limits import MAX_JSON_BYTES, MAX_JSON_DEPTH, NAME_MAX_CHARS, NAME_PATTERN, PATH_MAX_CHARS
 
 DESCRIPTOR = "datapackage.json"
 _HERE = Path(__file__).resolve().parent
 
 PathLike = str | os.PathLike[str]
 
-# A resource name becomes part of file names (data/parquet/<name>.parquet), so it is checked as
-# a name first: the Data Package v2 advice (lowercase letters, digits, '.', '_', '-'), starting
-# with a letter or digit so that it is never hidden, '.' or '..', nor read as an option.
-NAME_PATTERN = "^[a-z0-9][a-z0-9._-]*$"
-NAME_MAX_CHARS = 64  # a name, plus its longest suffix, stays far below a 255-byte file name
-PATH_MAX_CHARS = 1024  # a relative path in the descriptor; PATH_MAX is 4096 bytes
-_NAME = re.compile(NAME_PATTERN)
+_NAME = re.compile(NAME_PATTERN)  # a resource name becomes a file name: checked as a name
 
 
 def default_root() -> Path:
@@ -138,6 +134,20 @@ def contained(root: Path, relative: object, *, existing: bool = True) -> Path:
     return target
 
 
+def read_contained(root: Path, relative: object, limit: int, limit_name: str) -> bytes:
+    """The bytes of the regular file `relative` names inside `root` (`contained`), read only
+    if it holds at most `limit` bytes; UnsafePath (kind "too-big" when it is larger)."""
+    path = contained(root, relative)
+    size = path.stat().st_size
+    if size > limit:
+        reason = f"is {size:,} bytes, over the limit of {limit:,} ({limit_name})"
+        raise UnsafePath(reason, "too-big")
+    try:
+        return read_bounded(path, limit, limit_name)
+    except PackageError as error:  # changed since it was checked
+        raise UnsafePath(str(error).removeprefix(f"{path}: "), "too-big") from None
+
+
 def resolve_in(root: Path, relative: object, *, what: str, existing: bool = True) -> Path:
     """`contained`, refusing with a one-line PackageError that names `what` the path is."""
     try:
@@ -215,9 +225,52 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
+_LONE_SURROGATE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<![0-9a-fA-F]{4})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
+def _strict(value: Any, text: str) -> None:
+    """Refuse nesting deeper than MAX_JSON_DEPTH and lone surrogates, without recursion."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            strings = [item]
+        elif isinstance(item, dict | list):
+            if depth >= MAX_JSON_DEPTH:
+                raise JsonError(f"nests deeper than {MAX_JSON_DEPTH} levels (MAX_JSON_DEPTH)")
+            children = list(item.values()) if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+            strings = list(item) if isinstance(item, dict) else []
+        else:
+            continue
+        if any(not s.isascii() and _is_lone(s) for s in strings):
+            found = _LONE_SURROGATE.search(text)
+            line = text.count("\n", 0, found.start()) + 1 if found else None
+            raise JsonError(
+                "holds a lone surrogate (\\ud800-\\udfff without its pair), which is not "
+                "text; expected characters encoded as UTF-8",
+                line,
+            )
+
+
+def _is_lone(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def parse_json(data: bytes) -> dict[str, Any]:
     """The one JSON reading policy (descriptor, Table Schemas): UTF-8 without BOM, no NaN or
-    Infinity, no key twice in an object, an object at the top. Raises JsonError saying why."""
+    Infinity, no key twice in an object, no lone surrogate, at most MAX_JSON_BYTES and
+    MAX_JSON_DEPTH levels, an object at the top. Raises JsonError saying why."""
+    if len(data) > MAX_JSON_BYTES:
+        raise JsonError(
+            f"is {len(data)} bytes, over the limit of {MAX_JSON_BYTES} (MAX_JSON_BYTES)"
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         raise JsonError("starts with a byte order mark; save as UTF-8 without BOM", 1)
     try:
@@ -229,9 +282,12 @@ def parse_json(data: bytes) -> dict[str, Any]:
         value = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_keys)
     except JsonError:
         raise
+    except RecursionError:
+        raise JsonError(f"nests deeper than {MAX_JSON_DEPTH} levels (MAX_JSON_DEPTH)") from None
     except ValueError as error:
         where = error.lineno if isinstance(error, json.JSONDecodeError) else None
         raise JsonError(f"is not valid JSON: {error}", where) from None
+    _strict(value, text)
     if not isinstance(value, dict):
         raise JsonError(f"holds a JSON {type(value).__name__}; expected an object")
     return value

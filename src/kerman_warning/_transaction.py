@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import PackageError
+from ._limits import MAX_JOURNAL_BYTES
 from ._package import resolve_in
 
 __all__ = ["STAGING", "pending", "recover", "remove_stale", "replace_all"]
 
 STAGING = ".kerman-warning-build"  # hidden, so never a resource path (see unsafe_reason)
 JOURNAL = "journal.json"
-JOURNAL_MAX_BYTES = 1 << 20  # a journal names files, a few hundred bytes each
 # What `_io.write_atomic` leaves beside a file when killed while staging it (mkstemp's names).
 _STALE = r"\.{name}\.[a-z0-9_]{{8}}\.tmp"
 
@@ -220,7 +220,7 @@ def _read_journal(root: Path, journal: Path) -> tuple[list[dict[str, Any]], list
     refused = PackageError(f"{STAGING}/{JOURNAL} is not a journal build wrote; remove {STAGING}")
     if journal.is_symlink() or not journal.is_file():
         raise refused
-    if journal.stat().st_size > JOURNAL_MAX_BYTES:
+    if journal.stat().st_size > MAX_JOURNAL_BYTES:
         raise refused
     try:
         value = json.loads(journal.read_bytes())

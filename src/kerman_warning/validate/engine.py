@@ -33,6 +33,7 @@ from .report import BUG_REPORTS
 from .spec import Rule, RuleSet, declare, ordered
 from .stages.descriptor import (
     DESCRIPTOR_PROFILE,
+    check_name,
     describe_file,
     describe_table,
     open_descriptor,
@@ -97,9 +98,11 @@ def describe(ctx: Context) -> None:
         return
     seen: set[str] = set()
     for resource in resources:
-        if not isinstance(resource, dict) or not isinstance(resource.get("name"), str):
+        if not isinstance(resource, dict):
             continue
-        name = resource["name"]
+        name = check_name(ctx, resource)
+        if name is None:
+            continue
         if name in seen:
             ctx.out.add(
                 DESCRIPTOR_PROFILE,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..._conventions import json_schema_path, row_json_schema
-from ..._package import default_root
+from ..._limits import MAX_JSON_BYTES, MAX_TEXT_BYTES
+from ..._package import JsonError, UnsafePath, default_root, parse_json, read_contained
 from ..api import Reporter, Where
 from ..spec import declare
 
@@ -65,10 +66,9 @@ def _other_versions(c: Reporter) -> list[tuple[str | None, str, str]]:
     found: list[tuple[str | None, str, str]] = []
 
     def read(relative: str) -> str | None:
-        path = root / relative
         try:
-            return path.read_text(encoding="utf-8") if path.is_file() else None
-        except (OSError, UnicodeDecodeError):
+            return read_contained(root, relative, MAX_TEXT_BYTES, "MAX_TEXT_BYTES").decode()
+        except (UnsafePath, OSError, UnicodeDecodeError):
             return None
 
     citation = read("CITATION.cff")
@@ -105,19 +105,21 @@ JSON_SCHEMA_IN_SYNC = declare(
 def json_schema_in_sync(c: Reporter) -> None:
     """Each schemas/json/<resource>.json is exactly the JSON Schema derived from its Table Schema
     (so rows that pass stage 3 pass stage 5)."""
-    import json
 
     for table in c.ctx.tables.values():
         relative = json_schema_path(table.name)
-        path = c.ctx.root / relative
         where: Where = {"resource": table.name, "file": relative}
-        if not path.is_file():
-            c.problem("is missing; expected the file `kerman-warning build` writes", **where)
+        try:
+            data = read_contained(c.ctx.root, relative, MAX_JSON_BYTES, "MAX_JSON_BYTES")
+        except UnsafePath as error:
+            missing = error.reason == "does not exist"
+            reason = "is missing" if missing else f"{error.reason}, so it is not read"
+            c.problem(f"{reason}; expected the file `kerman-warning build` writes", **where)
             continue
         try:
-            committed = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as error:
-            c.problem(f"is not valid JSON ({error}); run `kerman-warning build`", **where)
+            committed = parse_json(data)
+        except JsonError as error:
+            c.problem(f"{error.reason}; run `kerman-warning build`", **where)
             continue
         derived = row_json_schema(table.name, table.resource, table.schema)
         if committed != derived:

@@ -6,9 +6,10 @@ from typing import Any
 
 from ... import _spans
 from ..._csv import Unreadable, line_numbers, read_all
+from ..._limits import MAX_TEXT_BYTES
 from ..api import Batch, Context, DocMeta, Reporter, Where, plain
 from ..spec import declare
-from ..stages.descriptor import FILE_PRESENT, safe_path
+from ..stages.descriptor import read_checked
 from ._common import (
     SPANS,
     _in_text,
@@ -235,7 +236,10 @@ def _all_spans_read(c: Reporter) -> bool:
         for r in c.ctx.descriptor.get("resources", [])
         if isinstance(r, dict) and r.get("type") == "table"
     ]
-    return all(name in c.ctx.tables and c.ctx.tables[name].usable for name in tables)
+    return all(
+        isinstance(name, str) and name in c.ctx.tables and c.ctx.tables[name].usable
+        for name in tables
+    )
 
 
 def _stretches(mask: Any) -> list[tuple[int, int]]:
@@ -325,25 +329,17 @@ def load_documents(ctx: Context) -> None:
         }
         meta = DocMeta(int(lines[i]), relative)
         ctx.doc_meta[doc_id] = meta
-        path = safe_path(
-            ctx, relative, resource="documents", what="text_path", row=meta.line, file=table.file
+        data = read_checked(
+            ctx,
+            relative,
+            (MAX_TEXT_BYTES, "MAX_TEXT_BYTES"),
+            resource="documents",
+            what="text_path",
+            row=meta.line,
+            file=table.file,
         )
-        if path is None:
+        if data is None:
             meta.problem = "unreadable"
-            continue
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            meta.problem = "unreadable"
-            ctx.out.add(
-                FILE_PRESENT,
-                f"the text cannot be read ({error.strerror}); expected a readable file",
-                resource="documents",
-                file=table.file,
-                row=meta.line,
-                field="text_path",
-                value=relative,
-            )
             continue
         meta.sha256 = sha256(data)
         try:

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from ..._csv import Dialect
-from ..._package import DESCRIPTOR, JsonError, UnsafePath, contained, parse_json
+from ..._errors import PackageError
+from ..._io import read_bounded
+from ..._limits import (
+    MAX_CSV_BYTES,
+    MAX_JSON_BYTES,
+    MAX_PARQUET_BYTES,
+    MAX_TEXT_BYTES,
+)
+from ..._package import DESCRIPTOR, JsonError, UnsafePath, contained, name_reason, parse_json
 from .. import profile
 from ..api import Context, Table
 from ..spec import declare
@@ -21,10 +29,15 @@ from .integrity import check_declared_hash
 
 __all__ = [
     "DESCRIPTOR_PROFILE",
+    "FILE_PRESENT",
+    "FILE_SIZE",
+    "NAME_SAFE",
+    "check_name",
     "describe_file",
     "describe_table",
     "open_descriptor",
     "profile_errors",
+    "read_checked",
     "safe_path",
 ]
 
@@ -64,6 +77,26 @@ FILE_PRESENT = declare(
     scope="datapackage",
 )
 
+NAME_SAFE = declare(
+    "name-safe",
+    "error",
+    "descriptor",
+    "Every resource name is a name that can name a file: lowercase letters, digits, `.`, `_` "
+    "and `-`, starting with a letter or digit, at most 64 characters (NAME_PATTERN, "
+    "NAME_MAX_CHARS in docs/limits.md); a resource with another name is not checked further.",
+    scope="datapackage",
+)
+
+FILE_SIZE = declare(
+    "file-size-limit",
+    "error",
+    "descriptor",
+    "No file is larger than its limit (docs/limits.md): the descriptor and JSON Schemas "
+    "MAX_JSON_BYTES, CSVs MAX_CSV_BYTES, texts MAX_TEXT_BYTES, Parquet copies "
+    "MAX_PARQUET_BYTES. The size is checked before a byte is read; a larger file is not read.",
+    scope="datapackage",
+)
+
 PROJECT_PROFILE = declare(
     "project-profile",
     "error",
@@ -93,12 +126,38 @@ def safe_path(
     what: str,
     row: int | None = None,
     file: str = DESCRIPTOR,
+    limit: tuple[int, str] | None = None,
 ) -> Path | None:
     """The file a package-relative path names, or None after reporting why not (in `file`,
     the descriptor unless a CSV cell holds the path). The check itself is `_package.contained`,
-    the one the loader uses."""
+    the one the loader uses; with `limit` (bytes, its name), a larger file is refused too."""
     try:
-        return contained(ctx.root, relative)
+        path = contained(ctx.root, relative)
+        if limit is not None and path.stat().st_size > limit[0]:
+            size = path.stat().st_size
+            ctx.out.add(
+                FILE_SIZE,
+                f"the file is {size:,} bytes, over the limit of {limit[0]:,} ({limit[1]}); "
+                "it is not read",
+                resource=resource,
+                file=file,
+                row=row,
+                field=what,
+                value=relative,
+            )
+            return None
+        return path
+    except OSError as error:
+        ctx.out.add(
+            FILE_PRESENT,
+            f"the file cannot be read ({error.strerror})",
+            resource=resource,
+            file=file,
+            row=row,
+            field=what,
+            value=relative,
+        )
+        return None
     except UnsafePath as error:
         rule, reason = PATH_SAFE, f"the path {error.reason}"
         if error.kind == "outside":
@@ -108,31 +167,62 @@ def safe_path(
             )
         elif error.kind == "missing":
             rule = FILE_PRESENT
-            reason = "no such file in the package; expected the file this path names"
+            reason = f"the path {error.reason}; expected a regular file in the package"
         ctx.out.add(rule, reason, resource=resource, file=file, row=row, field=what, value=relative)
+        return None
+
+
+def read_checked(
+    ctx: Context,
+    relative: str,
+    limit: tuple[int, str],
+    *,
+    resource: str | None,
+    what: str,
+    row: int | None = None,
+    file: str = DESCRIPTOR,
+) -> bytes | None:
+    """The bytes of a file of the package, after `safe_path` (inside, regular, not over
+    `limit`), read with a bound; None after reporting why not."""
+    path = safe_path(ctx, relative, resource=resource, what=what, row=row, file=file, limit=limit)
+    if path is None:
+        return None
+    try:
+        return read_bounded(path, *limit)
+    except PackageError as error:  # changed since it was checked
+        reason = str(error).removeprefix(f"{path}: ")
+        where = {"resource": resource, "file": file, "row": row, "field": what, "value": relative}
+        ctx.out.add(FILE_PRESENT, f"the file {reason}", **where)  # type: ignore[arg-type]
         return None
 
 
 def open_descriptor(ctx: Context) -> bool:
     """Read datapackage.json; False (and a fatal problem) if there is nothing to check."""
-    path = ctx.root / DESCRIPTOR
     if not ctx.root.exists():
         ctx.out.add(DESCRIPTOR_READABLE, "no such folder; expected a data package", file=DESCRIPTOR)
         return False
-    if not path.is_file():
-        ctx.out.add(
-            DESCRIPTOR_READABLE,
-            "the folder has no datapackage.json; expected a data package folder",
-            file=DESCRIPTOR,
-        )
-        return False
     try:
-        ctx.descriptor = parse_json(path.read_bytes())
+        path = contained(ctx.root, DESCRIPTOR)
+        size = path.stat().st_size
+        if size > MAX_JSON_BYTES:
+            message = f"is {size:,} bytes, over the limit of {MAX_JSON_BYTES:,} (MAX_JSON_BYTES)"
+            ctx.out.add(DESCRIPTOR_READABLE, message, file=DESCRIPTOR)
+            return False
+        ctx.descriptor = parse_json(read_bounded(path, MAX_JSON_BYTES, "MAX_JSON_BYTES"))
+    except UnsafePath as error:
+        reason = "the folder has no datapackage.json; expected a data package folder"
+        if error.kind != "missing" or Path(ctx.root, DESCRIPTOR).exists():
+            reason = f"datapackage.json {error.reason}; expected a regular file in the folder"
+        ctx.out.add(DESCRIPTOR_READABLE, reason, file=DESCRIPTOR)
+        return False
     except OSError as error:
         ctx.out.add(DESCRIPTOR_READABLE, f"cannot be read ({error.strerror})", file=DESCRIPTOR)
         return False
     except JsonError as error:
         ctx.out.add(DESCRIPTOR_READABLE, error.reason, file=DESCRIPTOR, row=error.line)
+        return False
+    except PackageError as error:  # read_bounded: changed since it was checked
+        ctx.out.add(DESCRIPTOR_READABLE, str(error), file=DESCRIPTOR)
         return False
     return True
 
@@ -232,7 +322,9 @@ def describe_file(ctx: Context, resource: dict[str, Any]) -> Path | None:
             value=_short_json(path),
         )
         return None
-    target = safe_path(ctx, path, resource=name, what="path")
+    tabular = resource.get("type") == "table" or ("type" not in resource and "schema" in resource)
+    limit = (MAX_CSV_BYTES, "MAX_CSV_BYTES") if tabular else (MAX_TEXT_BYTES, "MAX_TEXT_BYTES")
+    target = safe_path(ctx, path, resource=name, what="path", limit=limit)
     if target is not None:
         assert isinstance(path, str)
         ctx.declared[path] = (name, resource.get("bytes"), resource.get("hash"))
@@ -252,7 +344,13 @@ def describe_table(
     block = resource.get("parquet")
     if isinstance(block, dict):
         parquet = block.get("path")
-        found = safe_path(ctx, parquet, resource=name, what="parquet/path")
+        found = safe_path(
+            ctx,
+            parquet,
+            resource=name,
+            what="parquet/path",
+            limit=(MAX_PARQUET_BYTES, "MAX_PARQUET_BYTES"),
+        )
         if found is not None:
             assert isinstance(parquet, str)
             table.parquet, table.parquet_path = parquet, found
@@ -310,3 +408,20 @@ def _describe_dialect(ctx: Context, table: Table) -> bool:
             value=_short_json(value),
         )
     return not problems
+
+
+def check_name(ctx: Context, resource: dict[str, Any]) -> str | None:
+    """A resource's name if it may name files; else None, after reporting why (NAME_SAFE)."""
+    name = resource.get("name")
+    reason = name_reason(name)
+    if reason is None:
+        assert isinstance(name, str)
+        return name
+    ctx.out.add(
+        NAME_SAFE,
+        f"the resource name {reason}",
+        file=DESCRIPTOR,
+        field="name",
+        value=name if isinstance(name, str) else _short_json(name),
+    )
+    return None

@@ -3,12 +3,14 @@ JSON_HEAD rows of each table and about JSON_SAMPLE more spread over the rest."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from ..._conventions import json_schema_path
 from ..._csv import raw_bytes
+from ..._limits import MAX_JSON_BYTES
+from ..._package import parse_json, read_contained
 from ..api import Batch, Context, Table, plain
+from ..patterns import PATTERN_LINEAR, refused_patterns, row_validator
 from ..spec import declare
 
 if TYPE_CHECKING:
@@ -39,18 +41,27 @@ class RowSchema:
         self.ctx, self.table = ctx, table
         self.validator: Any = None
         self.stride = 0  # known once the first batch tells how long a row is
-        path = ctx.root / json_schema_path(table.name)
-        if not path.is_file():
-            return  # no row JSON Schema: nothing to sample (`json-schema-in-sync` may say why)
+        relative = json_schema_path(table.name)
         try:
             import jsonschema
 
-            schema = json.loads(path.read_text(encoding="utf-8"))
-            cls = jsonschema.Draft202012Validator
-            cls.check_schema(schema)
-            self.validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
-        except Exception:  # missing or broken: `json-schema-in-sync` reports it
-            self.validator = None
+            schema = parse_json(
+                read_contained(ctx.root, relative, MAX_JSON_BYTES, "MAX_JSON_BYTES")
+            )
+            jsonschema.Draft202012Validator.check_schema(schema)
+        except Exception:  # missing, a FIFO, a link out, too large, broken: see json-schema-in-sync
+            return
+        for pointer, pattern, reason in refused_patterns(schema):
+            ctx.out.add(
+                PATTERN_LINEAR,
+                f"RE2 refuses the pattern ({reason}); expected a pattern that matches in "
+                "linear time (no backreference or lookaround)",
+                resource=table.name,
+                file=relative,
+                field=pointer,
+                value=pattern,
+            )
+        self.validator = row_validator(schema)
 
     def feed(self, batch: Batch, row_bad: Bools) -> None:
         import numpy as np

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._limits import MAX_JSON_BYTES
 from ..._package import DESCRIPTOR, JsonError, parse_json
 from ...tableschema import categories, missing_values
 from ..api import Context, Table, Where, foreign_keys, keys
-from .descriptor import DESCRIPTOR_PROFILE, profile_errors, safe_path
+from .descriptor import DESCRIPTOR_PROFILE, profile_errors, read_checked, safe_path
 
 __all__ = ["SUPPORTED_TYPES", "bound", "check_key_fields", "load_schema"]
 
@@ -42,21 +43,23 @@ def load_schema(ctx: Context, resource: dict[str, Any]) -> dict[str, Any] | None
         )
         return None
     else:
-        path = safe_path(ctx, raw, resource=name, what="schema")
-        if path is None:
+        if not isinstance(raw, str):
+            safe_path(ctx, raw, resource=name, what="schema")  # says why not
             return None
-        assert isinstance(raw, str)
+        limit = (MAX_JSON_BYTES, "MAX_JSON_BYTES")
+        data = read_checked(ctx, raw, limit, resource=name, what="schema")
+        if data is None:
+            return None
         file = raw
         try:
-            schema = parse_json(path.read_bytes())
-        except (OSError, JsonError) as error:
-            reason = error.reason if isinstance(error, JsonError) else error.strerror
+            schema = parse_json(data)
+        except JsonError as error:
             ctx.out.add(
                 DESCRIPTOR_PROFILE,
-                f"the Table Schema {reason}; expected a JSON object",
+                f"the Table Schema {error.reason}; expected a JSON object",
                 file=file,
                 resource=name,
-                row=error.line if isinstance(error, JsonError) else None,
+                row=error.line,
                 field="schema",
             )
             return None
