@@ -25,6 +25,7 @@ from conftest import (
     set_cell,
     write_rows,
 )
+from kerman_warning._limits import MAX_CELL_CHARS
 from kerman_warning.validate import Report, spec, validate
 from kerman_warning.validate import catalogue as catalogue_module
 from kerman_warning.validate.rules import text as text_rules
@@ -310,7 +311,7 @@ def _(root: Path) -> Expect:
     return Expect("entities", line, "name_ar")
 
 
-@case("no-bidi-controls")
+@case("text-characters")
 def _(root: Path) -> Expect:
     name = get_cell(root, "entities", "ent-iran", "name_ar") + "\u200f"
     line = set_cell(root, "entities", "ent-iran", "name_ar", name)
@@ -328,7 +329,7 @@ def _(root: Path) -> Expect:
 @case("cell-size-limit")
 def _(root: Path) -> Expect:
     key = read_rows(root, "references")[1][0][0]
-    line = set_cell(root, "references", key, "note", "x" * (text_rules.MAX_CELL + 1))
+    line = set_cell(root, "references", key, "note", "x" * (MAX_CELL_CHARS + 1))
     refresh(root)
     return Expect("references", line, "note")
 
@@ -569,7 +570,7 @@ def test_rule_ids_of_the_issue_are_in_the_catalogue() -> None:
         "every-row-has-provenance",
         "text-hash-matches",
         "nfc-text",
-        "no-bidi-controls",
+        "text-characters",
         "no-formula-cells",
         "versions-agree",
         "json-schema-in-sync",
@@ -597,3 +598,34 @@ def test_nfc_unstable_characters_are_those_of_this_unicode_version() -> None:
         first, _, last = item.partition("-")
         listed.update(range(int(first, 16), int(last or first, 16) + 1))
     assert listed == derived, f"Unicode {ud.unidata_version}: regenerate text_rules.NFC_UNSTABLE"
+
+
+# --- The written character policy, both ways, through the validator --------------------------
+
+POLICY_CELLS = [  # (value written into entities.name_ar, refused?)
+    ("إيران\x00", True),
+    ("إيران\x1b[2J", True),
+    ("إيران\x07", True),
+    ("إي\u00adران", True),
+    ("إيران\U000e0041", True),
+    ("إيران\tطهران", True),
+    ("إيران\nطهران", True),
+    ("إيران\x85", True),
+    ("\u200cإيران", True),
+    ("می\u200cخواهم", False),  # ZWNJ inside a Persian word
+    ("إيران\u00a0الإسلامية", False),  # NO-BREAK SPACE, as the article writes it
+    ("إيران", False),
+]
+
+
+def test_the_character_policy_holds_both_ways_in_the_validator(package_copy: Path) -> None:
+    keys = [row[0] for row in read_rows(package_copy, "entities")[1]][: len(POLICY_CELLS)]
+    lines = {}
+    for key, (value, _) in zip(keys, POLICY_CELLS, strict=True):
+        lines[set_cell(package_copy, "entities", key, "name_ar", value)] = value
+    refresh(package_copy)
+    report = validate(package_copy)
+    flagged = {p.row for p in report.problems if p.rule == "text-characters"}
+    refused = {line for line, value in lines.items() if dict(POLICY_CELLS)[value]}
+    assert flagged == refused
+    assert all(p.field == "name_ar" for p in report.problems if p.rule == "text-characters")

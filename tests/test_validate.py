@@ -156,7 +156,9 @@ def test_line_numbers_count_lines_inside_quoted_cells(package_copy: Path) -> Non
     set_cell(package_copy, "entities", "ent-usa", "note_en", note + "\nsecond line\nthird")
     line = set_cell(package_copy, "entities", "ent-kerman", "latitude", "north")
     refresh(package_copy)
-    (problem,) = validate(package_copy).problems
+    found = {p.rule: p for p in validate(package_copy).problems}
+    assert set(found) == {"type", "text-characters"}  # the policy refuses LF in a note
+    problem = found["type"]
     assert (problem.rule, problem.row, problem.field) == ("type", line, "latitude")
     text = csv_path(package_copy, "entities").read_text(encoding="utf-8").split("\n")
     assert text[line - 1].startswith("ent-kerman,")
@@ -218,14 +220,14 @@ def _(root: Path) -> tuple[str, str | None, int | None, str | None]:
 @bad("right-to-left override")
 def _(root: Path) -> tuple[str, str | None, int | None, str | None]:
     line = set_cell(root, "entities", "ent-iran", "note_en", "Iran\u202e")
-    return "no-bidi-controls", "entities", line, "note_en"
+    return "text-characters", "entities", line, "note_en"
 
 
 @bad("zero-width joiner")
 def _(root: Path) -> tuple[str, str | None, int | None, str | None]:
     name = get_cell(root, "sources", "src-us-official", "name_ar")
     line = set_cell(root, "sources", "src-us-official", "name_ar", "\u200d" + name)
-    return "no-bidi-controls", "sources", line, "name_ar"
+    return "text-characters", "sources", line, "name_ar"
 
 
 @bad("Arabic-Indic digits in an integer column")

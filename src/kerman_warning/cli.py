@@ -68,7 +68,14 @@ def _validate(args: argparse.Namespace) -> int:
         return 0
 
     report = validate(here_or_shipped(args.path), rules=args.rules)
-    print(report.render(format=args.format), end="")
+    text = report.render(format=args.format)
+    try:
+        text.encode(sys.stdout.encoding or "utf-8")
+    except UnicodeEncodeError:  # the terminal cannot show it: escapes, never a crash
+        text = report.render(format=args.format, ascii=True)
+        if args.format == "text":
+            text = text.encode("ascii", "backslashreplace").decode("ascii")
+    print(text, end="")
     if report.bug is not None:  # also on stderr, where CI looks for failures
         print(f"{PROG}: validator bug: {report.bug}", file=sys.stderr)
     return report.exit_code
@@ -194,5 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    from ._text import escape
+
+    print(f"{PROG}: error: {escape(message)}", file=sys.stderr)
     return code

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .._text import escape
 from .spec import RULES, STAGES, Rule, RuleSet, ordered
 
 __all__ = ["LIMIT", "REPORT_FORMAT", "Collector", "Omitted", "Problem", "Report", "show"]
@@ -192,10 +193,15 @@ class Report:
             ],
         }
 
-    def render(self, *, format: Literal["text", "json"] = "text") -> str:
-        """The report for a person (`text`: a table per rule) or for CI (`json`, see above)."""
+    def render(self, *, format: Literal["text", "json"] = "text", ascii: bool = False) -> str:
+        """The report for a person (`text`: a table per rule) or for CI (`json`, see above).
+
+        The text shows every control or invisible character escaped (`\\x1b`), never raw, so a
+        cell cannot command the terminal. With `ascii`, the JSON escapes every non-ASCII
+        character (`\\u0627`), for a terminal that cannot encode them: the same JSON value.
+        """
         if format == "json":
-            return json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
+            return json.dumps(self.as_dict(), indent=2, ensure_ascii=ascii) + "\n"
         if format != "text":
             raise ValueError(f"format must be 'text' or 'json', not {format!r}")
         return _text(self)
@@ -218,7 +224,7 @@ def _text(report: Report) -> str:
     else:
         verdict = f"INVALID: {counts} ({scope})"
     command = "validate" if report.rules == "all" else f"validate --rules {report.rules}"
-    lines = [f"kerman-warning {command} {report.package}", verdict]
+    lines = [f"kerman-warning {command} {escape(report.package)}", escape(verdict)]
     by_rule: dict[str, list[Problem]] = {}
     for problem in report.problems:
         by_rule.setdefault(problem.rule, []).append(problem)
@@ -234,11 +240,11 @@ def _text(report: Report) -> str:
         ]
         table = [("where", "field", "value", "problem")]
         for p in by_rule[rule.id]:
-            where = p.file or p.resource or "datapackage.json"
+            where = escape(p.file or p.resource or "datapackage.json")
             if p.row is not None:
                 where += f":{p.row}"
             value = "" if p.value is None else _cut(p.value, 24)
-            table.append((where, p.field or "", value, p.message))
+            table.append((where, escape(p.field or ""), value, escape(p.message)))
         widths = [max(len(row[i]) for row in table) for i in range(3)]
         for row in table:
             lines.append(
@@ -248,13 +254,13 @@ def _text(report: Report) -> str:
                 + row[3]
             )
         for omitted in more.get(rule.id, []):
-            column = ".".join(x for x in (omitted.resource, omitted.field) if x)
+            column = escape(".".join(x for x in (omitted.resource, omitted.field) if x))
             lines.append(f"  … and {_plural(omitted.count, 'more problem')} in {column}")
     return "\n".join(lines) + "\n"
 
 
 def _cut(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    text = escape(text)  # a line break or TAB in a value is shown, as \x0a or \x09
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -274,6 +280,9 @@ across runs for the same input:
   header being line 1; null for a whole file), `field` (column, or descriptor property),
   `value` (the offending value as text, cut to 120 characters, or null) and `message` (what
   is wrong and what was expected);
+- the text report shows control and invisible characters escaped (`\\x1b`, `\\u202e`); when
+  the terminal cannot encode a character, the JSON report is written with `\\u` escapes
+  (`ensure_ascii`): the same JSON value, never an error;
 - `omitted`: at most {LIMIT} problems are listed per rule, resource and field; each entry
   `{{rule, resource, field, count}}` says how many more there are.
 """

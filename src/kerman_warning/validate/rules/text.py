@@ -1,4 +1,5 @@
-"""Text hygiene: NFC, no invisible controls, no spreadsheet formulas, no huge cells."""
+"""Text hygiene: NFC, the written character policy (`_text`), no spreadsheet formulas, no huge
+cells."""
 
 from __future__ import annotations
 
@@ -6,18 +7,14 @@ import functools
 import unicodedata
 from typing import Any
 
+from ..._limits import MAX_CELL_CHARS
+from ..._text import policy_pattern, suspect_pattern, text_problem
 from ..api import Batch, Reporter, selected
 from ..spec import declare
 from ._common import (
     PROVEN_BY_SPAN,
     _text_fields,
 )
-
-MAX_CELL = 10_000  # code points; the article has 2,266
-
-
-_INVISIBLE = "[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-
 
 _FORMULA_STARTS = b"=+-@\t\r"
 
@@ -53,7 +50,7 @@ NFC_UNSTABLE = (  # noqa: SIM905 (a list literal would be 276 lines)
 
 def _suspects(rows: Batch, name: str) -> Any:
     """Rows of a text column holding a character that NFC could change or that is invisible:
-    found once per batch for `nfc-text` and `no-bidi-controls`, among non-ASCII cells only."""
+    found once per batch for `nfc-text`, among non-ASCII cells only."""
     import numpy as np
     import pyarrow.compute as pc
 
@@ -118,7 +115,7 @@ def _nfc_unstable() -> str:
 @functools.cache
 def _suspicious() -> str:
     """An RE2 class of the characters either rule looks for."""
-    return "[" + _ranges(NFC_UNSTABLE) + _INVISIBLE[1:-1] + "]"
+    return "[" + _ranges(NFC_UNSTABLE) + "]"
 
 
 def _as_one(column: Any) -> Any:
@@ -155,47 +152,44 @@ def nfc_documents(c: Reporter) -> None:
             )
 
 
-NO_BIDI_CONTROLS = declare(
-    "no-bidi-controls",
+TEXT_CHARACTERS = declare(
+    "text-characters",
     "error",
     "consistency",
-    "No text cell holds invisible bidi controls or zero-width characters (U+061C, U+200B-U+200F, "
-    "U+202A-U+202E, U+2060-U+2064, U+2066-U+2069, U+FEFF).",
+    "Text cells follow the written character policy (docs/limits.md): no NUL, C0 or C1 control, "
+    "TAB, line break (LF only where the article is copied: `exact`, `cue_ar`), default-ignorable "
+    "code point (soft hyphen, zero-width and bidi characters, tags, ...) or noncharacter; ZWNJ "
+    "and ZWJ only between two Arabic-script letters.",
 )
 
 
-@NO_BIDI_CONTROLS.each_batch
-def no_bidi_controls(c: Reporter, rows: Batch) -> None:
-    """No text cell holds invisible bidi controls or zero-width characters (U+061C, U+200B-U+200F,
-    U+202A-U+202E, U+2060-U+2064, U+2066-U+2069, U+FEFF)."""
+@TEXT_CHARACTERS.each_batch
+def text_characters(c: Reporter, rows: Batch) -> None:
+    """Text cells follow the written character policy (docs/limits.md): no NUL, C0 or C1
+    control, TAB, line break (LF only where the article is copied: `exact`, `cue_ar`),
+    default-ignorable code point or noncharacter; ZWNJ and ZWJ only between two Arabic-script
+    letters."""
     import pyarrow.compute as pc
 
     for name in _text_fields(rows):
-        if name in PROVEN_BY_SPAN:
+        column = rows.column(name)
+        if len(column) == 0 or column.null_count == len(column):
             continue
-        suspect = _suspects(rows, name)
-        if len(suspect) == 0:
+        # One search over the column's bytes at once for any character the policy may refuse
+        # (joiners included, whatever their neighbours); cell by cell only if it finds one.
+        if not pc.any(pc.match_substring_regex(_as_one(column), suspect_pattern())).as_py():
             continue
-        cells = rows.column(name).take(suspect)
+        copies_article = name in PROVEN_BY_SPAN
+        pattern = policy_pattern(line_breaks=copies_article)
         c.flag(
             rows,
             name,
-            suspect[selected(pc.match_substring_regex(cells, _INVISIBLE))],
-            lambda i, n=name: _invisible(str(rows.value(n, i))),
+            selected(pc.match_substring_regex(column, pattern)),
+            lambda i, n=name, lf=copies_article: (
+                f"{text_problem(str(rows.value(n, i)), line_breaks=lf)}; expected text without "
+                "controls or invisible characters (see docs/limits.md)"
+            ),
         )
-
-
-def _invisible(text: str) -> str:
-    import re
-    import unicodedata
-
-    found = re.search(_INVISIBLE, text)
-    assert found is not None
-    char = found.group()
-    return (
-        f"holds U+{ord(char):04X} {unicodedata.name(char, 'invisible character')} at character "
-        f"{found.start()}; expected no invisible bidi or zero-width characters"
-    )
 
 
 NO_FORMULA_CELLS = declare(
@@ -261,12 +255,14 @@ def cell_size_limit(c: Reporter, rows: Batch) -> None:
 
     for name in _text_fields(rows):
         column = rows.column(name)
-        if len(column) == 0 or (pc.max(pc.binary_length(column)).as_py() or 0) <= MAX_CELL:
+        if len(column) == 0 or (pc.max(pc.binary_length(column)).as_py() or 0) <= MAX_CELL_CHARS:
             continue  # no cell has more bytes, so none has more code points
         length = pc.utf8_length(column)
         c.flag(
             rows,
             name,
-            pc.greater(length, pa.scalar(MAX_CELL)),
-            lambda i, n=length: f"has {n[i].as_py():,} code points; expected at most {MAX_CELL:,}",
+            pc.greater(length, pa.scalar(MAX_CELL_CHARS)),
+            lambda i, n=length: (
+                f"has {n[i].as_py():,} code points; expected at most {MAX_CELL_CHARS:,}"
+            ),
         )
