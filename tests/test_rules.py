@@ -629,3 +629,46 @@ def test_the_character_policy_holds_both_ways_in_the_validator(package_copy: Pat
     refused = {line for line, value in lines.items() if dict(POLICY_CELLS)[value]}
     assert flagged == refused
     assert all(p.field == "name_ar" for p in report.problems if p.rule == "text-characters")
+
+
+@pytest.mark.parametrize(
+    ("written", "refused"),
+    [("８４", True), ("8٤", True), ("84 قتيلا", True), ("٨٤", False), ("۸۴", False)],
+    ids=["full-width", "mixed-systems", "with-a-word", "arabic-indic", "persian"],
+)
+def test_number_as_written_is_digits_of_one_system(
+    package_copy: Path, written: str, refused: bool
+) -> None:
+    """Full-width digits were stripped to nothing and the row skipped; now they are an error."""
+    line = set_cell(
+        package_copy, "casualties", "cas-attack-kerman-killed", "number_as_written", written
+    )
+    refresh(package_copy)
+    problems = [p for p in validate(package_copy).problems if p.rule == "number-agrees"]
+    assert [(p.row, p.field) for p in problems] == (
+        [(line, "number_as_written")] if refused else []
+    )
+    if refused:
+        assert "digits only" in problems[0].message
+
+
+def test_a_direct_quote_cannot_run_from_one_quotation_into_the_next(package_copy: Path) -> None:
+    """From inside the first quotation to the end of the second: both neighbours are
+    quotation marks, but the span holds a closing and an opening mark of its own."""
+    key, following = "quo-official-private-warning", "quo-official-duty-to-warn"
+    end = get_cell(package_copy, "quotes", following, "end")
+    start = int(get_cell(package_copy, "quotes", key, "start"))
+    set_cell(package_copy, "quotes", key, "end", end)
+    line = set_cell(package_copy, "quotes", key, "exact", ARTICLE[start : int(end)])
+    refresh(package_copy)
+    found = [p for p in validate(package_copy).problems if p.rule == "direct-quote-verbatim"]
+    assert [(p.row, p.field) for p in found] == [(line, "exact")]
+    assert "holds the quotation mark" in found[0].message
+
+
+def test_a_claim_cannot_be_about_itself(package_copy: Path) -> None:
+    line = set_cell(package_copy, "events", "evt-claim-isis", "about_event_id", "evt-claim-isis")
+    refresh(package_copy)
+    found = [p for p in validate(package_copy).problems if p.rule == "claim-after-attack"]
+    assert [(p.row, p.field) for p in found] == [(line, "about_event_id")]
+    assert "about itself" in found[0].message

@@ -68,15 +68,18 @@ NUMBER_AGREES = declare(
     "number-agrees",
     "error",
     "consistency",
-    "The number as written (in ASCII or Arabic-Indic digits) is the casualty's best figure, or "
-    "its low for a range.",
+    "The number as written is digits only, all ASCII (0-9) or all Arabic-Indic (٠-٩ or ۰-۹), "
+    "and is the casualty's best figure, or its low for a range.",
 )
+# Digits of one system and nothing else: a sign, a space, a separator or a full-width digit is
+# an error to fix, never stripped (stripping "８４" left nothing, and the row was skipped).
+_DIGITS = "^(?:[0-9]{1,15}|[\u0660-\u0669]{1,15}|[\u06f0-\u06f9]{1,15})$"
 
 
 @NUMBER_AGREES.each_batch
 def number_agrees(c: Reporter, rows: Batch) -> None:
-    """The number as written (in ASCII or Arabic-Indic digits) is the casualty's best figure,
-    or its low for a range."""
+    """The number as written is digits only, all ASCII (0-9) or all Arabic-Indic (٠-٩ or
+    ۰-۹), and is the casualty's best figure, or its low for a range."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -84,12 +87,20 @@ def number_agrees(c: Reporter, rows: Batch) -> None:
     if rows.name != "casualties" or not rows.has("number_as_written", "best"):
         return
     written = rows.column("number_as_written")
+    digits = pc.fill_null(pc.match_substring_regex(written, _DIGITS), True)  # empty: `required`
+    c.flag(
+        rows,
+        "number_as_written",
+        pc.invert(digits),
+        lambda i: (
+            f"is not a number in digits; expected ASCII (0-9) or Arabic-Indic (٠-٩, ۰-۹) "
+            f"digits only, of one system, as the article writes them: {written[i].as_py()!a}"
+        ),
+    )
     for ascii_digit, arabic, persian in zip("0123456789", "٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", strict=True):
         written = pc.replace_substring(written, arabic, ascii_digit)
         written = pc.replace_substring(written, persian, ascii_digit)
-    digits = pc.replace_substring_regex(written, "[^0-9]", "")
-    usable = pc.and_(pc.is_valid(digits), pc.match_substring_regex(digits, "^[0-9]{1,15}$"))
-    number = pc.if_else(usable, digits, pa.scalar(None, pa.string())).cast(pa.int64())
+    number = pc.if_else(digits, written, pa.scalar(None, pa.string())).cast(pa.int64())
     target = rows.column("best")
     if rows.has("qualifier", "low"):
         is_range = pc.equal(plain(rows.column("qualifier")), pa.scalar("range"))

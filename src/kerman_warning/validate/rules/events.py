@@ -82,8 +82,8 @@ CLAIM_AFTER_ATTACK = declare(
     "claim-after-attack",
     "error",
     "consistency",
-    "A claim of responsibility names the event it claims (`about_event_id`) and is not dated "
-    "before it.",
+    "A claim of responsibility names the event it claims (`about_event_id`), which is not the "
+    "claim itself, and is not dated before it.",
 )
 
 
@@ -91,8 +91,8 @@ CLAIM_AFTER_ATTACK = declare(
     keeps={"events": ("event_id", "event_type", "date_start", "date_end", "about_event_id")}
 )
 def claim_after_attack(c: Reporter) -> None:
-    """A claim of responsibility names the event it claims (`about_event_id`) and is not dated
-    before it."""
+    """A claim of responsibility names the event it claims (`about_event_id`), which is not the
+    claim itself, and is not dated before it."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -108,6 +108,13 @@ def claim_after_attack(c: Reporter) -> None:
         "about_event_id",
         pc.and_(claims, pc.is_null(about)),
         lambda i: "a claim that names no event; expected the event_id of what is claimed",
+    )
+    itself = pc.fill_null(pc.equal(about, events.column("event_id")), False)
+    c.flag(
+        events,
+        "about_event_id",
+        pc.and_(claims, itself),
+        lambda i: "the claim is about itself; expected the event_id of what is claimed",
     )
     target = pc.index_in(about, value_set=events.column("event_id"))
     found = pc.and_(claims, pc.is_valid(target))

@@ -17,6 +17,7 @@ from ._common import (
 )
 
 _QUOTE_MARKS = frozenset('"«»“”„')
+_MARK_CLASS = "[" + "".join(f"\\x{{{ord(m):X}}}" for m in sorted(_QUOTE_MARKS)) + "]"
 
 
 SPAN_MATCHES_TEXT = declare(
@@ -115,15 +116,17 @@ DIRECT_QUOTE_VERBATIM = declare(
     "direct-quote-verbatim",
     "error",
     "consistency",
-    "A direct quote is the whole text between a pair of quotation marks: the character before its"
-    " span opens a quote and the one after closes it.",
+    "A direct quote is the whole text between one pair of quotation marks: the character before "
+    "its span opens a quote, the one after closes it, and the span holds no quotation mark of "
+    "its own (it does not run from inside one quote to the end of the next).",
 )
 
 
 @DIRECT_QUOTE_VERBATIM.each_batch
 def direct_quote_verbatim(c: Reporter, rows: Batch) -> None:
-    """A direct quote is the whole text between a pair of quotation marks: the character before
-    its span opens a quote and the one after closes it."""
+    """A direct quote is the whole text between one pair of quotation marks: the character
+    before its span opens a quote, the one after closes it, and the span holds no quotation
+    mark of its own."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -150,6 +153,21 @@ def direct_quote_verbatim(c: Reporter, rows: Batch) -> None:
         before = np.where(first > 0, points[np.maximum(first - 1, 0)], 0)
         after = np.where(last < doc.length, points[np.minimum(last, doc.length - 1)], 0)
         enclosed = np.isin(before, marks) & np.isin(after, marks)
+        marked = np.asarray(
+            pc.fill_null(pc.match_substring_regex(cells, _MARK_CLASS), False).to_numpy(
+                zero_copy_only=False
+            ),
+            dtype=np.bool_,
+        )
+        c.flag(
+            rows,
+            "exact",
+            index[matches & enclosed & marked],
+            lambda i: (
+                f"the span holds the quotation mark {_quote(_first_mark(rows.value('exact', i)))}; "
+                "expected one quotation, not a span from inside one quote to the end of another"
+            ),
+        )
         c.flag(
             rows,
             "start",
@@ -160,6 +178,10 @@ def direct_quote_verbatim(c: Reporter, rows: Batch) -> None:
                 "quotation marks, which stay outside the span"
             ),
         )
+
+
+def _first_mark(text: object) -> str:
+    return next((char for char in str(text) if char in _QUOTE_MARKS), "")
 
 
 def _next_to(doc: Any, rows: Batch, i: int) -> tuple[str, str]:
