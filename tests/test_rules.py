@@ -92,6 +92,15 @@ def _(root: Path) -> Expect:
     return Expect("errata", None, "path")
 
 
+@case("build-complete")
+def _(root: Path) -> Expect:
+    (root / ".kerman-warning-build").mkdir()
+    (root / ".kerman-warning-build/journal.json").write_text(
+        '{"files": [], "folders": []}', encoding="utf-8"
+    )
+    return Expect(None, None, None, exit_code=2)
+
+
 @case("name-safe")
 def _(root: Path) -> Expect:
     set_resource(root, "errata", "name", "../errata")

@@ -22,6 +22,7 @@ from ..._limits import (
     MAX_TEXT_BYTES,
 )
 from ..._package import DESCRIPTOR, JsonError, UnsafePath, contained, name_reason, parse_json
+from ..._transaction import JOURNAL, STAGING, pending
 from .. import profile
 from ..api import Context, Table
 from ..spec import declare
@@ -74,6 +75,17 @@ FILE_PRESENT = declare(
     "error",
     "descriptor",
     "Every file the package names exists and is a regular file.",
+    scope="datapackage",
+)
+
+BUILD_COMPLETE = declare(
+    "build-complete",
+    "error",
+    "descriptor",
+    "No build was interrupted while replacing its files (`.kerman-warning-build/journal.json`): "
+    "such a package may hold old and new files mixed, so nothing else is checked until "
+    "`kerman-warning build` has undone it. Validation never writes.",
+    fatal=True,
     scope="datapackage",
 )
 
@@ -200,6 +212,14 @@ def open_descriptor(ctx: Context) -> bool:
     """Read datapackage.json; False (and a fatal problem) if there is nothing to check."""
     if not ctx.root.exists():
         ctx.out.add(DESCRIPTOR_READABLE, "no such folder; expected a data package", file=DESCRIPTOR)
+        return False
+    if pending(ctx.root):
+        ctx.out.add(
+            BUILD_COMPLETE,
+            "a build was interrupted while replacing files, which may now be old and new mixed; "
+            "run `kerman-warning build` to undo it, then validate again",
+            file=f"{STAGING}/{JOURNAL}",
+        )
         return False
     try:
         path = contained(ctx.root, DESCRIPTOR)
