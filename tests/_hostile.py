@@ -64,6 +64,8 @@ def snapshot(root: Path) -> dict[str, tuple[Any, ...]]:
             seen[relative] = ("file", stat.S_IMODE(info.st_mode), digest)
         elif stat.S_ISLNK(info.st_mode):
             seen[relative] = ("link", str(path.readlink()))
+        elif stat.S_ISDIR(info.st_mode):
+            seen[relative] = ("folder", stat.S_IMODE(info.st_mode))  # its entries are listed
         else:
             kind = stat.S_IFMT(info.st_mode)
             seen[relative] = ("other", kind, info.st_size, info.st_mtime_ns)
@@ -85,7 +87,22 @@ def alarm(signum, frame):
     raise Hang()
 
 signal.signal(signal.SIGALRM, alarm)
+from kerman_warning import KermanWarningError, load
 from kerman_warning.cli import main
+
+
+def run(command):
+    # The command line, or `@load NAME PACKAGE`: the library's load(), its errors as the
+    # command line reports them (one line, the error's exit code).
+    if command[0] != "@load":
+        return main(command)
+    try:
+        load(command[1], path=command[2])
+    except KermanWarningError as error:
+        print(f"kerman-warning: error: {error}", file=sys.stderr)
+        return error.exit_code
+    return 0
+
 
 spec = json.loads(open(sys.argv[1], encoding="utf-8").read())
 with open(sys.argv[2], "w", encoding="utf-8") as results:
@@ -100,7 +117,7 @@ with open(sys.argv[2], "w", encoding="utf-8") as results:
         started, crash = time.monotonic(), None
         signal.setitimer(signal.ITIMER_REAL, case["timeout"])
         try:
-            code = main(case["command"])
+            code = run(case["command"])
         except SystemExit as stop:
             code = stop.code if isinstance(stop.code, int) else 2
         except Hang:
@@ -137,7 +154,15 @@ def run_children(batches: list[list[dict[str, Any]]], work: Path) -> dict[str, d
     for number, batch in enumerate(batches):
         spec, out = work / f"batch-{number}.json", work / f"results-{number}.jsonl"
         spec.write_text(json.dumps(batch), encoding="utf-8")
-        environment = os.environ | {"PYTHONDONTWRITEBYTECODE": "1", "HOME": str(work / "home")}
+        environment = os.environ | {
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "HOME": str(work / "home"),
+            # Address space is what RLIMIT_AS bounds: without these, Arrow's allocator and
+            # glibc's per-thread arenas reserve over 1 GiB that is never used, and the bound
+            # would measure reservations rather than what a case really allocates.
+            "ARROW_DEFAULT_MEMORY_POOL": "system",
+            "MALLOC_ARENA_MAX": "2",
+        }
         environment.pop("KERMAN_WARNING_DEBUG", None)
         child = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(spec), str(out)],
@@ -171,7 +196,9 @@ def prepare(case: Case, folder: Path, make: Callable[[Path], Path]) -> dict[str,
     (folder / "outside/keep.txt").write_text("not the package's\n", encoding="utf-8")
     package = make(folder / "package")
     case.damage(package)
-    command = [part.replace("{pkg}", str(package)) for part in case.command]
+    command = [
+        part.replace("{pkg}", str(package)).replace("{dir}", str(folder)) for part in case.command
+    ]
     return {
         "id": case.id,
         "dir": str(folder),

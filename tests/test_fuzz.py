@@ -119,7 +119,7 @@ def validates_cleanly(root: Path) -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
     assert report.exit_code in (0, 1, 2), text
     assert json.loads(document)["exit_code"] == report.exit_code
-    assert "Traceback" not in text
+    assert "Traceback" not in text and "\x1b" not in text
 
 
 def write_and_validate(root: Path, relative: str, data: bytes, original: bytes) -> None:

@@ -85,7 +85,10 @@ def read_bounded(path: Path, limit: int, limit_name: str) -> bytes:
             raise PackageError(
                 f"{path}: {info.st_size} bytes, more than the limit of {limit} ({limit_name})"
             )
-        data = source.read(limit + 1)
+        want = info.st_size + 1  # never a buffer of `limit` bytes for a small file
+        data = source.read(want)
+        if len(data) == want:  # it grew since fstat: read on, up to the limit
+            data += source.read(limit + 1 - len(data))
     if len(data) > limit:
         raise PackageError(f"{path}: more than the limit of {limit} bytes ({limit_name})")
     return data

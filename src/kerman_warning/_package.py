@@ -295,10 +295,7 @@ def parse_json(data: bytes) -> dict[str, Any]:
 
 def read_json(path: Path) -> dict[str, Any]:
     """A JSON object from a file, under `parse_json`'s policy; PackageError naming the file."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise PackageError(f"{path}: cannot read ({error.strerror})") from None
+    data = read_bounded(path, MAX_JSON_BYTES, "MAX_JSON_BYTES")  # regular, at most the limit
     try:
         return parse_json(data)
     except JsonError as error:

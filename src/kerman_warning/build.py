@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from . import _dictionary, _reader
 from ._conventions import json_schema_path, parquet_path, row_json_schema
 from ._errors import PackageError
-from ._io import json_bytes, sha256
+from ._io import json_bytes, read_bounded, sha256
+from ._limits import MAX_CSV_BYTES, MAX_TEXT_BYTES
 from ._package import (
     DESCRIPTOR,
     PathLike,
@@ -85,7 +86,9 @@ def derive(package: Package) -> dict[str, bytes]:
     for resource in descriptor.get("resources", []):
         name = resource.get("name")
         source = package.resolve(resource.get("path"), what=f"path of {name!r}")
-        raw = source.read_bytes()
+        tabular = resource.get("type") == "table"
+        limit = (MAX_CSV_BYTES, "MAX_CSV_BYTES") if tabular else (MAX_TEXT_BYTES, "MAX_TEXT_BYTES")
+        raw = read_bounded(source, *limit)  # checked before a byte is read
         resource["bytes"] = len(raw)
         resource["hash"] = f"sha256:{sha256(raw)}"
         if resource.get("type") != "table":
