@@ -230,22 +230,29 @@ _LONE_SURROGATE = re.compile(
 )
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def _strict(value: Any, text: str) -> None:
     """Refuse nesting deeper than MAX_JSON_DEPTH and lone surrogates, without recursion."""
+    # A lone surrogate can only come from a \\uD800-\\uDFFF escape: strings are looked at
+    # only if the text has one.
+    surrogates = _SURROGATE_ESCAPE.search(text) is not None
+    kinds = (dict, list, str) if surrogates else (dict, list)
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, str):
-            strings = [item]
-        elif isinstance(item, dict | list):
+        if isinstance(item, dict | list):
             if depth >= MAX_JSON_DEPTH:
                 raise JsonError(f"nests deeper than {MAX_JSON_DEPTH} levels (MAX_JSON_DEPTH)")
             children = list(item.values()) if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
+            stack.extend((child, depth + 1) for child in children if isinstance(child, kinds))
             strings = list(item) if isinstance(item, dict) else []
+        elif isinstance(item, str):
+            strings = [item]
         else:
             continue
-        if any(not s.isascii() and _is_lone(s) for s in strings):
+        if surrogates and any(_is_lone(s) for s in strings):
             found = _LONE_SURROGATE.search(text)
             line = text.count("\n", 0, found.start()) + 1 if found else None
             raise JsonError(

@@ -24,6 +24,7 @@ by `policy_pattern` (an RE2 pattern that flags a whole Arrow column in linear ti
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 
@@ -125,6 +126,7 @@ def _re2_class(ranges: Iterable[tuple[int, int]]) -> str:
     return "".join(f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges)
 
 
+@functools.cache
 def policy_pattern(*, line_breaks: bool = False) -> str:
     """An RE2 pattern that matches (somewhere in) exactly the values `text_problem` refuses."""
     refused = [(a, b) for a, b, _ in _REFUSED if not (line_breaks and a == b == 0x0A)]
@@ -133,6 +135,7 @@ def policy_pattern(*, line_breaks: bool = False) -> str:
     return f"[{_re2_class(refused)}]|(?:^|[^{arabic}])[{joiner}]|[{joiner}](?:[^{arabic}]|$)"
 
 
+@functools.cache
 def suspect_pattern() -> str:
     """An RE2 class of every character the policy refuses in some field or context (LF and the
     joiners included): a cheap first search before `policy_pattern` runs cell by cell."""

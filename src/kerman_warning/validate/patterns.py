@@ -94,6 +94,13 @@ def _pattern_properties(
 
 def row_validator(schema: dict[str, Any]) -> Any:
     """A Draft 2020-12 validator of `schema` whose patterns and `regex` format run on RE2."""
+    cls, checker = _re2_validator()
+    return cls(schema, format_checker=checker)
+
+
+@lru_cache(maxsize=1)
+def _re2_validator() -> tuple[Any, Any]:
+    """The validator class (made once: jsonschema generates its code) and format checker."""
     import jsonschema
 
     base = jsonschema.Draft202012Validator
@@ -103,4 +110,4 @@ def row_validator(schema: dict[str, Any]) -> Any:
     cls = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
         base, {"pattern": _pattern, "patternProperties": _pattern_properties}
     )
-    return cls(schema, format_checker=checker)
+    return cls, checker

@@ -76,8 +76,20 @@ def errors(checker: jsonschema.Draft7Validator, instance: object) -> list[Any]:
 
     An `allOf` error is replaced by its causes, so that each problem names the part of the
     profile (official or the project's) that it breaks. Errors about a resource's `path` are
-    left to the `path-safe` rule (defect 2 above).
+    left to the `path-safe` rule (defect 2 above). The same JSON against the same profile is
+    checked once per process (validating against the profiles is most of the time of a small
+    package, and the same Table Schemas are checked again and again).
     """
+    _CHECKERS.setdefault(id(checker), checker)  # kept, so that the id stays its own
+    return list(_errors(id(checker), json.dumps(instance, ensure_ascii=False)))
+
+
+_CHECKERS: dict[int, Any] = {}
+
+
+@functools.lru_cache(maxsize=256)
+def _errors(checker_id: int, text: str) -> tuple[Any, ...]:
+    checker, instance = _CHECKERS[checker_id], json.loads(text)
     found: list[Any] = []
     pending = list(checker.iter_errors(instance))
     while pending:
@@ -89,4 +101,4 @@ def errors(checker: jsonschema.Draft7Validator, instance: object) -> list[Any]:
         if len(path) == 3 and path[0] == "resources" and path[2] == "path":
             continue
         found.append(error)
-    return found
+    return tuple(found)

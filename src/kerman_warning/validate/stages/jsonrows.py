@@ -3,6 +3,7 @@ JSON_HEAD rows of each table and about JSON_SAMPLE more spread over the rest."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..._conventions import json_schema_path
@@ -34,6 +35,16 @@ ROW_JSON_SCHEMA = declare(
 )
 
 
+@lru_cache(maxsize=64)
+def _checked(data: bytes) -> dict[str, Any]:
+    """A row JSON Schema, parsed and checked against the metaschema once per process."""
+    import jsonschema
+
+    schema = parse_json(data)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return schema
+
+
 class RowSchema:
     """Validate rows, as JSON objects, against schemas/json/<name>.json: a bounded sample."""
 
@@ -43,12 +54,7 @@ class RowSchema:
         self.stride = 0  # known once the first batch tells how long a row is
         relative = json_schema_path(table.name)
         try:
-            import jsonschema
-
-            schema = parse_json(
-                read_contained(ctx.root, relative, MAX_JSON_BYTES, "MAX_JSON_BYTES")
-            )
-            jsonschema.Draft202012Validator.check_schema(schema)
+            schema = _checked(read_contained(ctx.root, relative, MAX_JSON_BYTES, "MAX_JSON_BYTES"))
         except Exception:  # missing, a FIFO, a link out, too large, broken: see json-schema-in-sync
             return
         for pointer, pattern, reason in refused_patterns(schema):
