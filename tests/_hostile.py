@@ -148,44 +148,52 @@ with open(sys.argv[2], "w", encoding="utf-8") as results:
 """.replace("MEMORY_LIMIT", str(MEMORY_LIMIT)).replace("FILE_LIMIT", str(FILE_LIMIT))
 
 
-def run_children(batches: list[list[dict[str, Any]]], work: Path) -> dict[str, dict[str, Any]]:
-    """Run each batch of cases in a child process of its own, all at once; the results by id."""
-    children = []
-    for number, batch in enumerate(batches):
-        spec, out = work / f"batch-{number}.json", work / f"results-{number}.jsonl"
-        spec.write_text(json.dumps(batch), encoding="utf-8")
-        environment = os.environ | {
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "HOME": str(work / "home"),
-            # Address space is what RLIMIT_AS bounds: without these, Arrow's allocator and
-            # glibc's per-thread arenas reserve over 1 GiB that is never used, and the bound
-            # would measure reservations rather than what a case really allocates.
-            "ARROW_DEFAULT_MEMORY_POOL": "system",
-            "MALLOC_ARENA_MAX": "2",
-        }
-        environment.pop("KERMAN_WARNING_DEBUG", None)
-        child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(spec), str(out)],
-            cwd=work,
-            env=environment,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        budget = 30 + sum(case["timeout"] for case in batch)
-        children.append((child, out, budget))
+def start_child(batch: list[dict[str, Any]], work: Path, number: int) -> Child:
+    """Start a child process running `batch`; it writes its results as it goes."""
+    spec, out = work / f"batch-{number}.json", work / f"results-{number}.jsonl"
+    spec.write_text(json.dumps(batch), encoding="utf-8")
+    environment = os.environ | {
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "HOME": str(work / "home"),
+        # Address space is what RLIMIT_AS bounds: without these, Arrow's allocator and
+        # glibc's per-thread arenas reserve over 1 GiB that is never used, and the bound
+        # would measure reservations rather than what a case really allocates.
+        "ARROW_DEFAULT_MEMORY_POOL": "system",
+        "MALLOC_ARENA_MAX": "2",
+    }
+    environment.pop("KERMAN_WARNING_DEBUG", None)
+    process = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(spec), str(out)],
+        cwd=work,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    return Child(process, out, 30 + sum(case["timeout"] for case in batch))
+
+
+@dataclass
+class Child:
+    process: subprocess.Popen[bytes]
+    out: Path
+    budget: float
+
+
+def collect(children: list[Child]) -> dict[str, dict[str, Any]]:
+    """Wait for every child (killing one past its budget); the results by case id."""
     results: dict[str, dict[str, Any]] = {}
-    for child, out, budget in children:
+    for child in children:
         try:
-            _, stderr = child.communicate(timeout=budget)
+            _, stderr = child.process.communicate(timeout=child.budget)
         except subprocess.TimeoutExpired:
-            child.kill()
-            _, stderr = child.communicate()
-        lines = out.read_text(encoding="utf-8").splitlines() if out.exists() else []
+            child.process.kill()
+            _, stderr = child.process.communicate()
+        lines = child.out.read_text(encoding="utf-8").splitlines() if child.out.exists() else []
         for line in lines:
             result = json.loads(line)
             results[result["id"]] = result
-        if child.returncode != 0:  # the case after the last one written killed the child
-            results["<child>"] = {"code": child.returncode, "stderr": stderr.decode()}
+        if child.process.returncode != 0:  # the case after the last one written killed it
+            results["<child>"] = {"code": child.process.returncode, "stderr": stderr.decode()}
     return results
 
 

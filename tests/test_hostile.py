@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from _hostile import Case, Damage, prepare, run_children, snapshot
+from _hostile import Case, Damage, collect, prepare, snapshot, start_child
 from _tinypackage import edit_json, edit_text, make_package
 from conftest import copy_package, get_cell, refresh, set_cell
 from kerman_warning.build import build
@@ -838,18 +838,21 @@ def make_real(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Every case prepared, run in two children at once; results and snapshots by id."""
+    """Every case prepared and run, in two children (one per core); the first starts while
+    the second half of the cases is still being prepared. Results and snapshots by id."""
     work = tmp_path_factory.mktemp("hostile")
     (work / "home").mkdir()
-    prepared, before = [], {}
-    for case in CASES:
-        folder = work / case.id
-        make = make_real if case.package == "real" else make_tiny
-        prepared.append(prepare(case, folder, make))
-        before[case.id] = snapshot(folder)
-    batches = [prepared[0::2], prepared[1::2]]
-    results = run_children(batches, work)
-    return {"work": work, "results": results, "before": before}
+    before: dict[str, Any] = {}
+    children = []
+    for number, cases in enumerate((CASES[0::2], CASES[1::2])):
+        batch = []
+        for case in cases:
+            folder = work / case.id
+            make = make_real if case.package == "real" else make_tiny
+            batch.append(prepare(case, folder, make))
+            before[case.id] = snapshot(folder)
+        children.append(start_child(batch, work, number))
+    return {"work": work, "results": collect(children), "before": before}
 
 
 def test_the_catalogue_covers_every_class() -> None:

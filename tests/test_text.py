@@ -91,7 +91,7 @@ interesting = st.sampled_from(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(interesting | st.characters(exclude_categories=["Cs"]), max_size=8), st.booleans())
 @example(["ب", "\u200c", "\u064e"], False)
 def test_the_python_and_re2_checks_agree(chars: list[str], line_breaks: bool) -> None:
