@@ -49,6 +49,8 @@ def replace_all(root: Path, files: dict[str, bytes]) -> None:
     """
     root = root.resolve()
     targets = {relative: _writable(root, relative) for relative in files}
+    if not files:
+        return
     staging = _fresh_staging(root)
     entries: list[dict[str, Any]] = []
     relative = ""
