@@ -779,6 +779,18 @@ CASES = [
         "stdout:\\x1b[2J",
     ),
     Case("esc-in-a-name-error-line", "H", name("ev\x1b[2J"), BUILD, 2, "error:\\x1b[2J"),
+    Case(
+        "osc-in-a-cell-diff-report",
+        "H",
+        both(
+            lambda root: shutil.copytree(root, root.parent / "outside/old"),
+            tiny_cell("cas-killed,killed,84,", "cas-killed,killed,84,\x1b]0;owned\x07"),
+            build,
+        ),
+        ("diff", "{dir}/outside/old", "{pkg}"),
+        0,
+        "stdout:\\x1b]0;owned\\x07",
+    ),
     # J: load()
     Case(
         "load-path-with-nul",

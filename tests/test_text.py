@@ -112,3 +112,25 @@ def test_escape_keeps_what_is_printable() -> None:
     assert escape("مرحبا é ☺") == "مرحبا é ☺"
     assert escape("\x1b]0;owned\x07\x1b[2J") == "\\x1b]0;owned\\x07\\x1b[2J"
     assert escape("a\u202eb\ud800c\U000e0041") == "a\\u202eb\\ud800c\\U000e0041"
+
+
+@given(st.dictionaries(st.text(max_size=6), st.text(max_size=12), max_size=4))
+def test_json_for_any_terminal_keeps_its_value(value: dict[str, str]) -> None:
+    import json
+
+    from kerman_warning._text import for_terminal
+
+    document = json.dumps(value, ensure_ascii=False, indent=2)
+    for encoding in ("utf-8", "ascii", "latin-1"):
+        shown = for_terminal(document, encoding=encoding, json=True)
+        shown.encode(encoding)
+        assert json.loads(shown) == json.loads(document)
+        assert all(line.isprintable() for line in shown.split("\n"))
+
+
+def test_text_for_a_terminal_keeps_lines_and_escapes_the_rest() -> None:
+    from kerman_warning._text import for_terminal
+
+    text = "a \x1b]0;x\x07 b\nمرحبا \x9b c\n"
+    assert for_terminal(text, encoding="utf-8") == "a \\x1b]0;x\\x07 b\nمرحبا \\x9b c\n"
+    assert for_terminal("مرحبا\n", encoding="ascii") == "\\u0645\\u0631\\u062d\\u0628\\u0627\n"

@@ -28,7 +28,7 @@ import functools
 import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["escape", "policy_pattern", "suspect_pattern", "text_problem"]
+__all__ = ["escape", "for_terminal", "policy_pattern", "suspect_pattern", "text_problem"]
 
 CONTROL, LINE_BREAK, TAB, INVISIBLE, TAG, NONCHARACTER = (
     "a control character",
@@ -152,6 +152,39 @@ def escape(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(char if char.isprintable() else _escaped(char) for char in text)
+
+
+def for_terminal(text: str, *, encoding: str | None, json: bool = False) -> str:
+    """`text` as it may be printed: line breaks kept, and every character a terminal would
+    act on or hide, or that `encoding` cannot encode, escaped. For JSON the escapes are
+    JSON's own (`\\u001b`, which only occur inside its strings), so the document keeps its
+    value; for text they are `escape`'s."""
+    encoding = encoding or "utf-8"
+    try:
+        if all(line.isprintable() for line in text.split("\n")):
+            text.encode(encoding)
+            return text
+    except UnicodeEncodeError:
+        pass
+    shown = []
+    for char in text:
+        if char == "\n" or (char.isprintable() and _encodable(char, encoding)):
+            shown.append(char)
+        elif json:
+            data = char.encode("utf-16-le", "surrogatepass")
+            units = [int.from_bytes(data[i : i + 2], "little") for i in range(0, len(data), 2)]
+            shown.append("".join(f"\\u{unit:04x}" for unit in units))
+        else:
+            shown.append(_escaped(char))
+    return "".join(shown)
+
+
+def _encodable(char: str, encoding: str) -> bool:
+    try:
+        char.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _escaped(char: str) -> str:

@@ -68,14 +68,7 @@ def _validate(args: argparse.Namespace) -> int:
         return 0
 
     report = validate(here_or_shipped(args.path), rules=args.rules)
-    text = report.render(format=args.format)
-    try:
-        text.encode(sys.stdout.encoding or "utf-8")
-    except UnicodeEncodeError:  # the terminal cannot show it: escapes, never a crash
-        text = report.render(format=args.format, ascii=True)
-        if args.format == "text":
-            text = text.encode("ascii", "backslashreplace").decode("ascii")
-    print(text, end="")
+    _show(report.render(format=args.format), json=args.format == "json")
     if report.bug is not None:  # also on stderr, where CI looks for failures
         print(f"{PROG}: validator bug: {report.bug}", file=sys.stderr)
     return report.exit_code
@@ -85,7 +78,7 @@ def _diff(args: argparse.Namespace) -> int:
     from . import diff
 
     result = diff.diff(args.old, args.new, repo=args.repo)
-    print(result.render(format=args.format), end="")
+    _show(result.render(format=args.format), json=args.format == "json")
     return 0
 
 
@@ -95,7 +88,7 @@ def _release(args: argparse.Namespace) -> int:
     outcome = release.release(
         args.bump, commit=args.commit, date=args.date, repo=args.repo, rules=args.rules
     )
-    print(outcome.render(), end="")
+    _show(outcome.render())
     return 0
 
 
@@ -198,6 +191,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         message = f"unexpected {type(error).__name__}: {error} (KERMAN_WARNING_DEBUG=1 shows more)"
         return _fail(" ".join(message.split()), PackageError.exit_code)
+
+
+def _show(text: str, *, json: bool = False) -> None:
+    """Print a rendered report: no raw control character, nothing the terminal cannot encode."""
+    from ._text import for_terminal
+
+    print(for_terminal(text, encoding=sys.stdout.encoding, json=json), end="")
 
 
 def _fail(message: str, code: int) -> int:

@@ -193,15 +193,14 @@ class Report:
             ],
         }
 
-    def render(self, *, format: Literal["text", "json"] = "text", ascii: bool = False) -> str:
+    def render(self, *, format: Literal["text", "json"] = "text") -> str:
         """The report for a person (`text`: a table per rule) or for CI (`json`, see above).
 
         The text shows every control or invisible character escaped (`\\x1b`), never raw, so a
-        cell cannot command the terminal. With `ascii`, the JSON escapes every non-ASCII
-        character (`\\u0627`), for a terminal that cannot encode them: the same JSON value.
+        cell cannot command the terminal.
         """
         if format == "json":
-            return json.dumps(self.as_dict(), indent=2, ensure_ascii=ascii) + "\n"
+            return json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
         if format != "text":
             raise ValueError(f"format must be 'text' or 'json', not {format!r}")
         return _text(self)
@@ -280,9 +279,9 @@ across runs for the same input:
   header being line 1; null for a whole file), `field` (column, or descriptor property),
   `value` (the offending value as text, cut to 120 characters, or null) and `message` (what
   is wrong and what was expected);
-- the text report shows control and invisible characters escaped (`\\x1b`, `\\u202e`); when
-  the terminal cannot encode a character, the JSON report is written with `\\u` escapes
-  (`ensure_ascii`): the same JSON value, never an error;
+- the text report shows control and invisible characters escaped (`\\x1b`, `\\u202e`); the
+  command line writes such characters in the JSON report, and any the terminal cannot encode,
+  as JSON `\\u` escapes: the same JSON value, never an error;
 - `omitted`: at most {LIMIT} problems are listed per rule, resource and field; each entry
   `{{rule, resource, field, count}}` says how many more there are.
 """
