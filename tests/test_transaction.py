@@ -302,3 +302,14 @@ def test_staging_in_the_way_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PackageError, match="is not a folder that build made"):
         build(root)
     assert (root / _transaction.STAGING).is_symlink()
+
+
+def test_one_build_at_a_time(tmp_path: Path) -> None:
+    """A second build never undoes the journal of one still running: it is refused."""
+    root = make_package(tmp_path / "package")
+    edit_text(root / "data/casualties.csv", "84", "85")
+    before = tree(root)
+    with _transaction.locked(root), pytest.raises(PackageError, match="another build"):
+        build(root)
+    assert tree(root) == before
+    assert build(root).changed  # once the first is done, the next goes through

@@ -19,7 +19,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from ._errors import PackageError
 from ._limits import MAX_JOURNAL_BYTES
 from ._package import resolve_in
 
-__all__ = ["STAGING", "pending", "recover", "remove_stale", "replace_all"]
+__all__ = ["STAGING", "locked", "pending", "recover", "remove_stale", "replace_all"]
 
 STAGING = ".kerman-warning-build"  # hidden, so never a resource path (see unsafe_reason)
 JOURNAL = "journal.json"
@@ -100,6 +100,23 @@ def replace_all(root: Path, files: dict[str, bytes]) -> None:
         raise
     _step("clean")
     shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def locked(root: Path) -> Iterator[None]:
+    """Hold the package for one build at a time (an exclusive lock on its folder, released when
+    the process ends however it ends), so that one build never undoes another's journal."""
+    import fcntl
+
+    handle = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PackageError(f"{root}: another build of this package is running") from None
+        yield
+    finally:
+        os.close(handle)
 
 
 def pending(root: Path) -> bool:

@@ -29,7 +29,7 @@ from ._package import (
     open_package,
     resolve_in,
 )
-from ._transaction import pending, recover, remove_stale, replace_all
+from ._transaction import locked, pending, recover, remove_stale, replace_all
 from .tableschema import read_csv, sort_by_key
 
 if TYPE_CHECKING:
@@ -136,21 +136,30 @@ def _holds(target: Path, data: bytes) -> bool:
     return target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data
 
 
+def _compare(package: Package, outputs: dict[str, bytes], *, check: bool) -> BuildResult:
+    """Which derived files differ from what is on disk (each found through `contained`)."""
+    result = BuildResult(check=check)
+    for relative, data in outputs.items():
+        target = resolve_in(package.root, relative, what="derived file", existing=False)
+        (result.unchanged if _holds(target, data) else result.changed).append(relative)
+    return result
+
+
 def build(path: PathLike | None = None, *, check: bool = False) -> BuildResult:
     """Build the package at `path` (default: the one shipped); with `check`, write nothing."""
     package = open_package(default_root() if path is None else path)
     if is_installed_copy(package.root) and not check:
         raise PackageError(f"{package.root} is an installed copy; run build in a checkout")
-    if check and pending(package.root):
-        raise PackageError("a build was interrupted; run `kerman-warning build` to undo it")
-    if not check and recover(package.root):
-        package = open_package(package.root)  # the descriptor may have been put back
-    outputs = derive(package)
-    result = BuildResult(check=check)
-    for relative, data in outputs.items():
-        target = resolve_in(package.root, relative, what="derived file", existing=False)
-        (result.unchanged if _holds(target, data) else result.changed).append(relative)
-    if not check:  # the descriptor comes last in `outputs`, so it is renamed last
+    if check:
+        if pending(package.root):
+            raise PackageError("a build was interrupted; run `kerman-warning build` to undo it")
+        return _compare(package, derive(package), check=True)
+    with locked(package.root):
+        if recover(package.root):
+            package = open_package(package.root)  # the descriptor may have been put back
+        outputs = derive(package)
+        result = _compare(package, outputs, check=False)
+        # The descriptor comes last in `outputs`, so it is renamed last.
         replace_all(package.root, {relative: outputs[relative] for relative in result.changed})
         remove_stale(package.root, outputs)
     return result
