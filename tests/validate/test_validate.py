@@ -33,7 +33,7 @@ from kerman_warning import PackageError
 from kerman_warning.validate import Problem, Report, validate
 from kerman_warning.validate import report as report_module
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def only(report: Report, rule: str) -> list[Problem]:
