@@ -132,6 +132,8 @@ def refresh(root: Path, *, json_schemas: bool = False) -> None:
     package = descriptor(root)
     stamp = f"{package.get('name')}@{package.get('version')}"
     for block in package["resources"]:
+        if not isinstance(block.get("path"), str):
+            continue  # inline data: nothing on disk to refresh
         path = root / block["path"]
         if not path.is_file():
             continue

@@ -64,11 +64,34 @@ def _registry() -> Any:
 @functools.cache
 def validator(kind: Kind, *, project: bool) -> jsonschema.Draft7Validator:
     """The draft 7 validator of the official profile of `kind`, or of the project's."""
+    return _validator(_load(_FILES[(kind, project)]))
+
+
+def _validator(schema: dict[str, Any]) -> jsonschema.Draft7Validator:
     import jsonschema
 
-    schema = _load(_FILES[(kind, project)])
     cls = jsonschema.Draft7Validator
     return cls(schema, registry=_registry(), format_checker=cls.FORMAT_CHECKER)
+
+
+@functools.cache
+def _by_field_type(project: bool) -> tuple[jsonschema.Draft7Validator, dict[str, Any]]:
+    """The Table Schema profile without its per-field `oneOf`, and a validator per field type.
+
+    The official profile checks each field against 15 `oneOf` branches, one per type, told
+    apart by `type`'s enum: a field with a known `type` can only match its own branch, so
+    checking that one branch gives the same verdict at a fifteenth of the cost (and names
+    the property that is wrong rather than "not valid under any of the given schemas").
+    """
+    official = _load("2.0/tableschema.json")
+    branches = official["properties"]["fields"]["items"]["oneOf"]
+    by_type = {b["properties"]["type"]["enum"][0]: _validator(b) for b in branches}
+    official["properties"]["fields"]["items"] = {}
+    if project:
+        outer = _load(_FILES[("schema", True)])
+        outer["allOf"][0] = official  # inline, in place of the $ref to the full profile
+        return _validator(outer), by_type
+    return _validator(official), by_type
 
 
 def errors(checker: jsonschema.Draft7Validator, instance: object) -> list[Any]:
@@ -91,7 +114,9 @@ _CHECKERS: dict[int, Any] = {}
 def _errors(checker_id: int, text: str) -> tuple[Any, ...]:
     checker, instance = _CHECKERS[checker_id], json.loads(text)
     found: list[Any] = []
-    pending = list(checker.iter_errors(instance))
+    pending = _fast_schema_errors(checker, instance)
+    if pending is None:
+        pending = list(checker.iter_errors(instance))
     while pending:
         error = pending.pop(0)
         if error.validator in ("allOf", "$ref") and error.context:
@@ -102,3 +127,27 @@ def _errors(checker_id: int, text: str) -> tuple[Any, ...]:
             continue
         found.append(error)
     return tuple(found)
+
+
+def _fast_schema_errors(checker: jsonschema.Draft7Validator, instance: object) -> list[Any] | None:
+    """A Table Schema's errors, field by field (see `_by_field_type`); None when the fast way
+    does not apply (another profile, or a field without a known `type`)."""
+    project = checker is validator("schema", project=True)
+    if not (project or checker is validator("schema", project=False)):
+        return None
+    fields = instance.get("fields") if isinstance(instance, dict) else None
+    whole, by_type = _by_field_type(project)
+    if not isinstance(fields, list) or not all(
+        isinstance(f, dict) and f.get("type") in by_type for f in fields
+    ):
+        return None
+    found = list(whole.iter_errors(instance))
+    for index, field in enumerate(fields):
+        for error in by_type[field["type"]].iter_errors(field):
+            error.path.extendleft([index, "fields"])  # as if found in the whole schema
+            prefix = ["allOf", 0] if project else []
+            error.schema_path.extendleft(
+                reversed([*prefix, "properties", "fields", "items", "oneOf"])
+            )
+            found.append(error)
+    return found

@@ -11,10 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
-
-if TYPE_CHECKING:
-    from .api import Batch, Reporter
+from typing import Any, Literal
 
 __all__ = [
     "RULES",
@@ -49,8 +46,9 @@ STAGE_TITLES = {
     "json-schema": "JSON Schemas of rows",
 }
 
-BatchCheck = Callable[["Reporter", "Batch"], None]
-FinalCheck = Callable[["Reporter"], None]
+# (reporter, batch) and (reporter): the types live in `api`, which this module must not import.
+BatchCheck = Callable[[Any, Any], None]
+FinalCheck = Callable[[Any], None]
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 

@@ -109,6 +109,15 @@ FILE_SIZE = declare(
     scope="datapackage",
 )
 
+NOT_CHECKED = declare(
+    "not-checked",
+    "warning",
+    "descriptor",
+    "A part of the package this validator cannot read (inline `data`) is named once, as not "
+    "checked, rather than guessed at.",
+    scope="datapackage",
+)
+
 PROJECT_PROFILE = declare(
     "project-profile",
     "error",
@@ -324,9 +333,9 @@ def describe_file(ctx: Context, resource: dict[str, Any]) -> Path | None:
     path = resource.get("path")
     if "data" in resource and path is None:
         ctx.out.add(
-            DESCRIPTOR_PROFILE,
-            "inline `data` is not supported by this validator; expected a `path` to a file in "
-            "the package (the resource is not checked further)",
+            NOT_CHECKED,
+            "inline `data` is not supported by this validator, so this resource is not "
+            "checked; give it a `path` to a CSV file to have it checked",
             resource=name,
             file=DESCRIPTOR,
             field="data",

@@ -191,7 +191,7 @@ def check_constraints(ctx: Context, batch: Batch) -> Bools:
                 flag(
                     ENUM,
                     name,
-                    pc.invert(pc.is_in(typed, value_set=allowed)),
+                    pc.and_(pc.is_valid(typed), pc.invert(pc.is_in(typed, value_set=allowed))),
                     lambda i, listed=listed: f"is not one of the enum values; expected {listed}",
                 )
         for key, rule, op, words in (

@@ -30,7 +30,7 @@ from kerman_warning.validate import Report, spec, validate
 from kerman_warning.validate import catalogue as catalogue_module
 from kerman_warning.validate.rules import text as text_rules
 
-ARTICLE = (Path(__file__).resolve().parents[1] / "data/article.ar.txt").read_text("utf-8")
+ARTICLE = (Path(__file__).resolve().parents[2] / "data/article.ar.txt").read_text("utf-8")
 
 
 @dataclass(frozen=True)
@@ -369,6 +369,13 @@ def _(root: Path) -> Expect:
     return Expect("events", None, field["name"])
 
 
+@case("not-checked")
+def _(root: Path) -> Expect:
+    inline = {"name": "extra", "title": "Inline", "description": "Inline rows.", "data": [{}]}
+    edit_json(root / "datapackage.json", lambda d: d["resources"].append(inline))
+    return Expect("extra", None, "data", exit_code=0)  # a warning; no file changed
+
+
 @case("casualty-bounds")
 def _(root: Path) -> Expect:
     line = set_cell(root, "casualties", "cas-attack-kerman-injured", "high", "283")  # below low
@@ -563,7 +570,7 @@ def test_the_catalogue_lists_every_rule_in_all_formats() -> None:
 
 
 def test_docs_rules_md_is_the_generated_catalogue() -> None:
-    committed = (Path(__file__).resolve().parents[1] / "docs/rules.md").read_text("utf-8")
+    committed = (Path(__file__).resolve().parents[2] / "docs/rules.md").read_text("utf-8")
     assert committed == catalogue_module.catalogue(format="markdown"), "run `kerman-warning build`"
 
 
