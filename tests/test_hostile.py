@@ -903,3 +903,12 @@ def test_hostile_input_gives_its_exact_answer(case: Case, outcomes: dict[str, An
     assert after == before, sorted(set(after.items()) ^ set(before.items()))
     for planted in ("/tmp/x/PWNED.parquet", "/tmp/PWNED.parquet", "/tmp/kw-evil-abs.txt"):
         assert not Path(planted).exists()
+
+
+def test_no_case_wrote_to_home_or_left_a_temporary_file(outcomes: dict[str, Any]) -> None:
+    """HOME is the children's own empty folder, and each case's TMPDIR is its `tmp` folder:
+    after every case, both are still empty (scratch folders removed on every exit path)."""
+    work = outcomes["work"]
+    assert list((work / "home").iterdir()) == []
+    leftovers = [case.id for case in CASES if any((work / case.id / "tmp").iterdir())]
+    assert leftovers == []
