@@ -76,23 +76,16 @@ def fifo(target: Path) -> None:
 
 
 def outside_link(to: str) -> Callable[[Path], None]:
-    """A symlink to `to` (absolute, or relative to the case's `outside` folder)."""
+    """A symlink to `to`: an absolute path, or a file of the case's `outside` folder (made)."""
 
     def make(target: Path) -> None:
-        outside = target.parents[len(target.relative_to(_root_of(target)).parts) - 1].parent
-        destination = Path(to) if to.startswith("/") else outside / "outside" / to
-        if not destination.exists() and not to.startswith("/"):
+        package = next(parent for parent in target.parents if parent.name == "package")
+        destination = Path(to) if to.startswith("/") else package.parent / "outside" / to
+        if not to.startswith("/") and not destination.exists():
             destination.write_text("outside the package\n", encoding="utf-8")
         target.symlink_to(destination)
 
     return make
-
-
-def _root_of(target: Path) -> Path:
-    for parent in target.parents:
-        if (parent / "datapackage.json").exists() or parent.name == "package":
-            return parent
-    raise AssertionError(target)
 
 
 def sparse(relative: str, size: int = 2 * GIB, head: bytes = b"") -> Callable[[Path], None]:
