@@ -348,8 +348,7 @@ def _(root: Path) -> Expect:
 def _(root: Path) -> Expect:
     inline = {"name": "extra", "title": "Inline", "description": "Inline rows.", "data": [{}]}
     edit_json(root / "datapackage.json", lambda d: d["resources"].append(inline))
-    refresh(root)
-    return Expect("extra", None, "data")
+    return Expect("extra", None, "data", exit_code=0)  # a warning; no file changed
 
 
 @case("casualty-bounds")
