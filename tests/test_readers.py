@@ -176,3 +176,24 @@ def test_r_recipes(tmp_path: Path, engine: str) -> None:
         with (tmp_path / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle))
         assert rows == [{k: _r_text(v) for k, v in row.items()} for row in expected(name)], name
+
+
+def test_the_python_blocks_of_docs_readers_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    for library in ("polars", "duckdb", "frictionless", "datasets"):
+        pytest.importorskip(library)
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    monkeypatch.chdir(ROOT)  # the recipes read data/ relative to a checkout
+    page = (ROOT / "docs" / "readers.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```python\n(.*?)^```$", page, re.M | re.S)
+    assert len(blocks) == 5
+    namespace: dict[str, Any] = {}
+    for block in blocks:
+        exec(compile(block, "docs/readers.md", "exec"), namespace)
+    assert len(namespace["events"]) == kw.load("events").num_rows
+    assert len(namespace["rows"]) == kw.load("events").num_rows
