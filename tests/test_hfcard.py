@@ -88,3 +88,15 @@ def test_build_owns_the_card_and_check_finds_it_stale(package_copy: Path) -> Non
 )
 def test_size_category(rows: int, label: str) -> None:
     assert _hfcard.size_category(rows) == label
+
+
+def test_a_readme_that_is_not_a_regular_file_is_one_clear_error(package_copy: Path) -> None:
+    from kerman_warning import PackageError
+
+    (package_copy / "README.md").mkdir()
+    with pytest.raises(PackageError, match=r"README\.md: not a regular file"):
+        build(package_copy, check=True)
+    (package_copy / "README.md").rmdir()
+    (package_copy / "README.md").write_bytes(b"\xff\xfe not UTF-8")
+    with pytest.raises(PackageError, match=r"README\.md: not UTF-8"):
+        build(package_copy, check=True)
