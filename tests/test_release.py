@@ -242,7 +242,12 @@ def test_a_first_release_allows_any_bump_and_prints_the_git_commands(
     fake_validator(monkeypatch, [])
     no_artifacts(monkeypatch)
     repo = make_repo(tmp_path / "repo", tag=None)
+    # Nothing released yet: version 0.0.0 everywhere and no released section in the changelog.
     edit_text(repo / "src/kerman_warning/_version.py", '"1.0.0"', '"0.0.0"')
+    edit_json(repo / "datapackage.json", lambda d: d.update(version="0.0.0"))
+    changelog = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    (repo / "CHANGELOG.md").write_text(changelog.split("## [1.0.0]")[0], encoding="utf-8")
+    build(repo)
     commit_all(repo, "Not yet released")
     outcome = release("v1.0.0", repo=repo, date=DATE)  # the tag spelling is accepted too
     assert (outcome.version, outcome.previous, outcome.required) == ("1.0.0", None, None)
