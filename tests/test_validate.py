@@ -624,7 +624,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_exit_codes_and_no_traceback(package_copy: Path, tmp_path: Path) -> None:
     valid = run_cli(str(package_copy))
     assert valid.returncode == 0 and "VALID" in valid.stdout
-    line = set_cell(package_copy, "casualties", "cas-attack-kerman-injured", "high", "283")
+    set_cell(package_copy, "casualties", "cas-attack-kerman-injured", "high", "283")
     refresh(package_copy)
     invalid = run_cli(str(package_copy), "--format", "json")
     assert invalid.returncode == 1

@@ -103,11 +103,13 @@ def test_a_zip_bomb_is_refused_from_the_central_directory(tmp_path: Path) -> Non
         tmp_path / "bomb.zip", {"p/datapackage.json": b"{}", "p/zeros": bytes(8 << 20)}
     )
     assert bomb.stat().st_size < 100_000
-    with pytest.raises(
-        PackageError, match=r"'p/zeros' is compressed more than 200:1 \(ZIP_MAX_RATIO\)"
+    with (
+        pytest.raises(
+            PackageError, match=r"'p/zeros' is compressed more than 200:1 \(ZIP_MAX_RATIO\)"
+        ),
+        extracted(bomb),
     ):
-        with extracted(bomb):
-            pass
+        pass
 
 
 def test_the_cli_refuses_a_bomb_in_one_line_exit_2(tmp_path: Path) -> None:
@@ -144,9 +146,8 @@ def test_each_limit_is_named(
 ) -> None:
     monkeypatch.setattr(_limits, limit, value)
     path = write_zip(tmp_path / "x.zip", members)
-    with pytest.raises(PackageError, match=rf"x\.zip: .*{message}.*\({limit}\)"):
-        with extracted(path):
-            pass
+    with pytest.raises(PackageError, match=rf"x\.zip: .*{message}.*\({limit}\)"), extracted(path):
+        pass
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -90,7 +91,7 @@ def row_order_problems(package: Package) -> list[OutOfOrder]:
         key = _sort_key(records[0][1], package.schema(name))
         if key is None:
             continue
-        for (_, above), (line, row) in zip(records[1:], records[2:], strict=False):
+        for (_, above), (line, row) in itertools.pairwise(records[1:]):
             if key(row) < key(above):
                 problems.append(OutOfOrder(name, relative, line, key(row), key(above)))
     return problems
