@@ -131,7 +131,10 @@ def read_parquet(package: Package, name: str, columns: list[str] | None) -> pa.T
 
     data = parquet_bytes(package, name)
     try:
-        return pq.read_table(pa.BufferReader(data), columns=columns)
+        # ParquetFile, not read_table: with pyarrow 26, read_table over an in-memory buffer
+        # sometimes aborts the interpreter at exit ("terminate called without an active
+        # exception"); ParquetFile.read gives the same table and does not.
+        return pq.ParquetFile(pa.BufferReader(data)).read(columns=columns)
     except (pa.ArrowException, OSError) as error:
         detail = " ".join(str(error).split())[:200]
         raise PackageError(
