@@ -445,3 +445,13 @@ def test_the_real_package_passes_every_release_check(
     assert build(repo, check=True).changed == []
     report = validate(repo)
     assert report.exit_code == 0, report.render()
+
+
+def test_without_tags_the_last_release_comes_from_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git_identity: None
+) -> None:
+    fake_validator(monkeypatch, [])
+    repo = make_repo(tmp_path / "repo", tag=None)  # 1.0.0 released by its commit, no tag
+    rename_field(repo)
+    refused(repo, "minor", "the changes since v1.0.0 require major")
+    refused(repo, "1.0.0", "not above v1.0.0")
