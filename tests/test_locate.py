@@ -3,7 +3,10 @@ in a package that is not kerman-warning unless told explicitly."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,14 +20,19 @@ from kerman_warning import PackageError
 from kerman_warning.cli import main
 
 
-def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kerman_warning", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=cwd,
-    )
+def cli(cwd: Path, *args: str) -> tuple[int, str, str]:
+    """Run the command in folder `cwd`, in this process: (exit code, stdout, stderr)."""
+    here = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with (
+            contextlib.redirect_stdout(io.StringIO()) as out,
+            contextlib.redirect_stderr(io.StringIO()) as err,
+        ):
+            code = main(list(args))
+    finally:
+        os.chdir(here)
+    return code, out.getvalue(), err.getvalue()
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -41,11 +49,11 @@ def foreign(tmp_path: Path) -> Path:
 
 def test_a_foreign_package_in_the_current_folder_is_never_used_unnamed(foreign: Path) -> None:
     before = snapshot(foreign)
-    info = cli(foreign, "info")
-    assert info.returncode == 0, info.stderr
-    assert info.stdout.startswith(f"kerman-warning {kw.__version__}")
-    assert cli(foreign, "build", "--check").returncode == 0  # checks the shipped package
-    assert cli(foreign, "validate").returncode == 0
+    code, out, err = cli(foreign, "info")
+    assert code == 0, err
+    assert out.startswith(f"kerman-warning {kw.__version__}")
+    assert cli(foreign, "build", "--check")[0] == 0  # checks the shipped package
+    assert cli(foreign, "validate")[0] == 0
     assert snapshot(foreign) == before
 
 
@@ -57,18 +65,18 @@ def test_the_library_and_the_command_line_agree(tmp_path: Path) -> None:
     library = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=copy
     )
-    command = cli(copy, "export", "casualties", "--format", "jsonl")
-    assert library.stdout.strip() == str(json.loads(command.stdout.splitlines()[1])["best"])
-    assert library.stdout.strip() == "84"
+    assert cli(copy, "export", "casualties", "--format", "jsonl", "--output", "out.jsonl")[0] == 0
+    command = (copy / "out.jsonl").read_text(encoding="utf-8").splitlines()[1]
+    assert library.stdout.strip() == str(json.loads(command)["best"]) == "84"
 
 
 def test_build_refuses_a_foreign_package_unless_told(foreign: Path) -> None:
     before = snapshot(foreign)
-    refused = cli(foreign, "build", "--package", ".")
-    assert refused.returncode == 2
-    assert "'my-own-project' is not kerman-warning; pass --any-package" in refused.stderr
+    code, _, err = cli(foreign, "build", "--package", ".")
+    assert code == 2
+    assert "'my-own-project' is not kerman-warning; pass --any-package" in err
     assert snapshot(foreign) == before
-    assert cli(foreign, "build", "--package", ".", "--any-package").returncode == 0
+    assert cli(foreign, "build", "--package", ".", "--any-package")[0] == 0
 
 
 def test_release_refuses_a_foreign_repository_unless_told(

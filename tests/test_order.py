@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import kerman_warning as kw
 from conftest import ROOT, csv_path, read_rows, write_rows
 from kerman_warning._order import row_order_problems, sorted_csv
 from kerman_warning._package import open_package
+from kerman_warning.cli import main
 
 NAMES = kw.resource_names()
 
@@ -21,16 +20,16 @@ def test_the_real_csvs_are_in_primary_key_order() -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_csv_parquet_and_export_agree_row_for_row(name: str) -> None:
+def test_csv_parquet_and_export_agree_row_for_row(
+    name: str, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
     keys = kw.schema(name)["primaryKey"]
     header, rows = read_rows(ROOT, name)
     csv_keys = [tuple(row[header.index(k)] for k in keys) for row in rows]
     loaded = kw.load(name, columns=keys).to_pylist()
     assert csv_keys == [tuple(str(row[k]) for k in keys) for row in loaded]
-    exported = subprocess.run(
-        [sys.executable, "-m", "kerman_warning", "export", name], capture_output=True, check=True
-    ).stdout
-    assert exported == csv_path(ROOT, name).read_bytes()
+    assert main(["export", name]) == 0
+    assert capsysbinary.readouterr().out == csv_path(ROOT, name).read_bytes()
 
 
 def test_a_row_out_of_order_is_named_by_file_and_line(package_copy: Path) -> None:
