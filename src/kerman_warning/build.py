@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import _dictionary
+from . import _dictionary, _reader
 from ._errors import PackageError
 from ._io import json_bytes, sha256, write_all
 from ._package import DESCRIPTOR, PathLike, default_root, is_installed_copy, open_package
@@ -79,6 +79,7 @@ def derive(package: Package) -> dict[str, bytes]:
     outputs: dict[str, bytes] = {}
     schemas: dict[str, dict[str, Any]] = {}
     rows: dict[str, int] = {}
+    tables: dict[str, pa.Table] = {}  # typed, for the reader page
     package_id = f"{descriptor.get('name')}@{descriptor.get('version')}"
     for resource in descriptor.get("resources", []):
         name = resource.get("name")
@@ -103,8 +104,10 @@ def derive(package: Package) -> dict[str, bytes]:
         outputs[json_schema_path(name)] = json_bytes(row_json_schema(name, resource, schema))
         schemas[name] = schema
         rows[name] = table.num_rows
+        tables[name] = table
     outputs[DICTIONARY] = _dictionary.render(descriptor, schemas, rows).encode("utf-8")
     outputs[RULES_DOC] = catalogue(format="markdown").encode("utf-8")
+    outputs |= _reader.outputs(package, descriptor, schemas, tables)  # docs/reader.html
     outputs[DESCRIPTOR] = json_bytes(descriptor)  # last: written after the files it describes
     return outputs
 

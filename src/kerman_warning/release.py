@@ -38,6 +38,7 @@ from . import _git
 from ._errors import KermanWarningError, PackageError
 from ._io import json_bytes, sha256, write_atomic
 from ._package import DESCRIPTOR, open_package
+from ._reader import READER
 from .build import DICTIONARY, build
 from .diff import Level, bumped, diff, rank
 
@@ -48,7 +49,7 @@ CITATION = "CITATION.cff"
 DEFAULT_VERSION_FILE = "src/kerman_warning/_version.py"
 SUMS = "SHA256SUMS"
 # The folders and files of the data package that go into the release zip.
-ZIP_PARTS = (DESCRIPTOR, "data", "schemas", DICTIONARY, "LICENSE", CITATION)
+ZIP_PARTS = (DESCRIPTOR, "data", "schemas", DICTIONARY, READER, "LICENSE", CITATION)
 
 _UNRELEASED = re.compile(r"^## \[unreleased\][ \t]*$", re.IGNORECASE | re.MULTILINE)
 _LEVEL2 = re.compile(r"^## ", re.MULTILINE)
