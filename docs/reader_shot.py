@@ -18,8 +18,6 @@ import os
 import shutil
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 import kerman_warning as kw
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +25,7 @@ PAGE = ROOT / "docs" / "reader.html"
 SIZE = {"width": 1400, "height": 860}
 ROW = "evt-attack-kerman"  # the row selected in the picture
 ENTITY = "ent-qassem-soleimani"  # a character of its name is clicked
+CHROMIUM = os.environ.get("KERMAN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -35,7 +34,8 @@ FLAGS = [
     "--no-first-run",
 ]
 
-# The centre of code point `at` of the article, scrolled into view.
+# Where code point `at` of the article is on screen, found independently of the page's script:
+# walk the text nodes counting code points, scroll the article to it, take its box's centre.
 LOCATE = """(at) => {
   const article = document.querySelector('article.text');
   const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
@@ -47,8 +47,10 @@ LOCATE = """(at) => {
       const range = document.createRange();
       range.setStart(node, units);
       range.setEnd(node, units + points[at - before].length);
+      const box = article.getBoundingClientRect();
+      article.scrollTop += range.getBoundingClientRect().top - box.top - box.height / 2;
       const r = range.getBoundingClientRect();
-      return [r.left + r.width / 2, r.top + r.height / 2];
+      return [r.left + r.width / 2, r.top + r.height / 2, points[at - before]];
     }
     before += points.length;
   }
@@ -57,17 +59,18 @@ LOCATE = """(at) => {
 
 
 def shoot(out: Path) -> Path:
+    from playwright.sync_api import sync_playwright  # here, so that tests can import the constants
+
     entities = kw.load("entities", path=ROOT).to_pylist()
     name = next(row for row in entities if row["entity_id"] == ENTITY)
-    chromium = os.environ.get("KERMAN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     out.mkdir(parents=True, exist_ok=True)
     target = out / "reader.png"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         page = browser.new_page(viewport=SIZE)
         page.route("**/*", lambda r: r.continue_() if r.request.url[:5] == "file:" else r.abort())
         page.goto(f"{PAGE.as_uri()}#{ROW}")
-        x, y = page.evaluate(LOCATE, name["start"] + 2)
+        x, y, _ = page.evaluate(LOCATE, name["start"] + 2)
         page.mouse.click(x, y)
         page.screenshot(path=str(target))
         browser.close()

@@ -79,7 +79,6 @@ OUTCOME_ORDER = {"killed": 0, "injured": 1}
 # Readable names of the events: (English, the article's words). The Arabic name is one or more
 # excerpts of the event's evidence `exact`, joined by " … " (tests/test_timeline.py checks it),
 # with the article's no-break spaces (U+00A0) where it has them.
-# (with its no-break spaces, U+00A0, where the article has them).
 NAMES = {
     "evt-negotiation-nuclear-2015": ("Nuclear deal negotiations", "مفاوضات الاتفاق النووي"),
     "evt-warning-us-iran": ("US warns Iran of an ISIS plot", "بلاده\u00a0حذرت إيران سرا"),

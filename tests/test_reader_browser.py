@@ -7,8 +7,8 @@ missing the tests skip and say why, except under CI (CI=true), where that is a f
 
 from __future__ import annotations
 
+import importlib.util
 import os
-import shutil
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,14 +22,19 @@ from kerman_warning._reader import READER
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / READER
 URL = PAGE.as_uri()
-CHROMIUM = os.environ.get("KERMAN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+SHOT = ROOT / "docs" / "reader_shot.py"  # the screenshot script: the browser and LOCATE
+
+
+def _script() -> Any:
+    spec = importlib.util.spec_from_file_location("reader_shot", SHOT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_SHOT = _script()
+CHROMIUM, FLAGS, LOCATE = _SHOT.CHROMIUM, _SHOT.FLAGS, _SHOT.LOCATE
 
 
 def _missing(reason: str) -> None:
@@ -102,29 +107,6 @@ def covering(spans: list[tuple[str, str, int, int]], at: int) -> set[str]:
 
 MARKS = """() => Array.from(document.querySelectorAll('article [data-start]')).map(m =>
   [m.dataset.row, m.dataset.part, +m.dataset.start, +m.dataset.end, m.textContent])"""
-
-# Where code point `at` of the article is on screen, found independently of the page's script:
-# walk the text nodes counting code points, scroll the article to it, take its box's centre.
-LOCATE = """(at) => {
-  const article = document.querySelector('article.text');
-  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
-  let before = 0;
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const points = Array.from(node.data);
-    if (at < before + points.length) {
-      const units = points.slice(0, at - before).join('').length;
-      const range = document.createRange();
-      range.setStart(node, units);
-      range.setEnd(node, units + points[at - before].length);
-      const box = article.getBoundingClientRect();
-      article.scrollTop += range.getBoundingClientRect().top - box.top - box.height / 2;
-      const r = range.getBoundingClientRect();
-      return [r.left + r.width / 2, r.top + r.height / 2, points[at - before]];
-    }
-    before += points.length;
-  }
-  return null;
-}"""
 
 
 def test_every_span_element_spells_its_text_and_its_row(
