@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: demo test lint typecheck pytest build validate timeline bench clean
+.PHONY: demo test lint typecheck pytest fuzz build validate timeline browser reader-screenshot bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ typecheck: $(VENV)/.dev-installed
 pytest: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest -q
 
+# The long fuzz of descriptor and CSV bytes (tests/test_fuzz.py), outside the 60 s of `make test`.
+fuzz: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -q -m fuzz tests/test_fuzz.py
+
 build: $(VENV)/.dev-installed
 	$(BIN)/kerman-warning build
 
@@ -40,6 +44,16 @@ validate: $(VENV)/.dev-installed
 
 timeline: $(VENV)/.dev-installed
 	$(BIN)/python docs/timeline.py
+
+# Debian's Chromium, which the browser tests and the screenshot drive (Playwright's own browser
+# download is not used); without it those tests skip and say so, except under CI.
+browser:
+	command -v chromium >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+reader-screenshot: $(VENV)/.dev-installed browser
+	$(BIN)/kerman-warning build
+	$(BIN)/python docs/reader_shot.py
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/bench_load.py

@@ -1,7 +1,8 @@
-"""Draw the timeline of the coded events: docs/timeline.svg and docs/timeline.png.
+"""Draw the timeline of the coded events: docs/timeline.svg/.png and its Arabic twin
+docs/timeline.ar.svg/.png.
 
     python docs/timeline.py            # or: make timeline
-    python docs/timeline.py --out DIR  # write the two files into DIR instead of docs/
+    python docs/timeline.py --out DIR  # write the four files into DIR instead of docs/
 
 Reads the `events`, `casualties`, `references` and `documents` tables of this repository's
 package with `kerman_warning.load`; needs matplotlib (`pip install -e '.[docs]'`). The output is
@@ -11,7 +12,8 @@ no date or software version in the files (tests/test_timeline.py checks it).
 How the figure encodes the data:
 
 - one row per event, in date order (latest possible day, then position in the article); the
-  y labels are the `event_id`s;
+  y labels are readable names (NAMES below): the curators' short English names, and in the
+  Arabic twin the article's own words, excerpts of the event's `exact` (a test checks it);
 - shape = `date_precision`: a day is a diamond; a month or a year is a bar over its whole
   range; "before" is a dashed line with an arrowhead on the left (no earliest day is known:
   the range is open) ending in a bar at `date_end`, the latest possible day; events with no
@@ -22,8 +24,10 @@ How the figure encodes the data:
 - the attack row carries the casualty figures of `casualties` as the article gives them, with
   the date of the official toll they match (from the figures' `context_ref_id`).
 
-Labels are English (ids and glosses): matplotlib draws Arabic without contextual shaping or
-right-to-left ordering, which would misquote the article.
+The Arabic twin says the same in Arabic, its names on the right; matplotlib >= 3.11 shapes
+Arabic and orders it right to left (libraqm), with the DejaVu Sans font it ships (which covers
+every Arabic letter form of the article), so no system font is needed and the bytes are
+reproducible like the English figure's.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
 import kerman_warning as kw
 
@@ -70,40 +75,206 @@ GREY = "#555555"
 TEXT = "#333333"
 
 OUTCOME_ORDER = {"killed": 0, "injured": 1}
+
+# Readable names of the events: (English, the article's words). The Arabic name is one or more
+# excerpts of the event's evidence `exact`, joined by " … " (tests/test_timeline.py checks it),
+# with the article's no-break spaces (U+00A0) where it has them.
+# (with its no-break spaces, U+00A0, where the article has them).
+NAMES = {
+    "evt-negotiation-nuclear-2015": ("Nuclear deal negotiations", "مفاوضات الاتفاق النووي"),
+    "evt-warning-us-iran": ("US warns Iran of an ISIS plot", "بلاده\u00a0حذرت إيران سرا"),
+    "evt-plot-isis": ("ISIS plans an attack in Iran", '"داعش" يخطط لتنفيذ هجوم إرهابي'),
+    "evt-intelligence-us": (
+        "US obtains intelligence on ISIS plans",
+        "معلومات استخباراتية حصلت عليها الولايات المتحدة",
+    ),
+    "evt-attack-kerman": (
+        "ISIS attack near Soleimani's tomb, Kerman",
+        "هجوما بالقرب من قبر … قاسم سليماني في مدينة كرمان",
+    ),
+    "evt-failure-iran": (
+        "Iran fails to stop the attack",
+        'لم تتمكن الحكومة الإيرانية … من وقف هجوم "داعش"',
+    ),
+    "evt-claim-isis": ("ISIS claims the attack", 'أعلن تنظيم "داعش" مسؤوليته عن الهجوم'),
+    "evt-statement-us-official": ("A US official's statement", "قال\u00a0مسؤول أمريكي"),
+    "evt-report-wsj": ("WSJ first reports the warning", 'أول من أورد عنه صحيفة "وول ستريت جورنال"'),
+    "evt-accusation-officials": (
+        "Officials: Iran is behind militia attacks",
+        "المسؤولين يقولون إن إيران تقف وراء التصاعد",
+    ),
+    "evt-attacks-militias": (
+        "Iran-aligned militias attack US troops",
+        "الهجمات التي تشنها الميليشيات … ضد الحنود الأمريكيين",
+    ),
+    "evt-request-comment-cnn": (
+        "CNN asks Iran's UN mission for comment",
+        "تواصلت شبكة CNN\u00a0مع البعثة الإيرانية لدى الأمم المتحدة",
+    ),
+    "evt-condition-us-iran-disputes": ("US-Iran disputes", "الخلافات بين البلدين"),
+    "evt-condition-not-ally": (
+        "Iran is not a US partner or ally",
+        "إيران ليست شريكا أو حليفا للولايات المتحدة",
+    ),
+    "evt-condition-no-relations": (
+        "No US-Iran diplomatic relations",
+        "عدم وجود علاقات دبلوماسية رسمية",
+    ),
+    "evt-policy-duty-to-warn": ("US 'duty to warn' policy", "سياسة (من واجب التحذير)"),
+}
+
+# Every other word of the figure, by language. Arabic months as the article writes them (يناير).
+WORDS: dict[str, dict[str, Any]] = {
+    "en": {
+        "months": [f"{dt.date(2024, m, 1):%b}" for m in range(1, 13)],
+        "basis": {"stated": "stated", "inferred": "inferred", "external": "external"},
+        "before": "before {day}",
+        "range": "{first} to {last}",
+        "no date": "no date",
+        "private": ", private",
+        "at least": "at least {n} {outcome}",
+        "figure": "{n} {outcome}",
+        "outcome": {"killed": "killed", "injured": "injured"},
+        "and": ", ",
+        "note": (
+            "The figures as the article gives them:\n"
+            "the official toll of {days};\n"
+            "later reports differ (see references)"
+        ),
+        "attack": " attack, {day}",
+        "published": " article published {day} (external)",
+        "open": " open start: no earliest day is known",
+        "undated": "no date in the article (date_precision = unknown):\n"
+        "standing conditions and a long-standing policy",
+        "legend": [
+            "day: one known day",
+            "year (or month): its whole range",
+            "before: only the latest possible day is known (open to the left)",
+            "no date",
+        ],
+        "basis labels": BASIS_LABELS,
+        "legend title": "shape = date precision; colour = date basis",
+        "title": "kerman-warning: the events coded from the CNN Arabic article "
+        "(published 26 January 2024)",
+        "subtitle": "One row per event of events.csv, in date order. The article gives no year "
+        "and says only 'Thursday': every inferred or external date leans on an outside source "
+        "(date_ref_id). Generated by docs/timeline.py.",
+    },
+    "ar": {
+        "months": [
+            "يناير",
+            "فبراير",
+            "مارس",
+            "أبريل",
+            "مايو",
+            "يونيو",
+            "يوليو",
+            "أغسطس",
+            "سبتمبر",
+            "أكتوبر",
+            "نوفمبر",
+            "ديسمبر",
+        ],
+        "basis": {"stated": "مذكور", "inferred": "مستنتج", "external": "خارجي"},
+        "before": "قبل {day}",
+        "range": "من {first} إلى {last}",
+        "no date": "بلا تاريخ",
+        "private": "، غير معلن",
+        "at least": "{as_written} {n} {outcome}",
+        "figure": "{n} {outcome}",
+        "outcome": {"killed": "قتيلا", "injured": "مصابا"},
+        "and": "، و",
+        "note": (
+            "الأرقام كما يوردها المقال:\n"
+            "الحصيلة الرسمية في {days}؛\n"
+            "تختلف تقارير لاحقة (انظر المراجع)"
+        ),
+        "attack": " الهجوم، {day}",
+        "published": " نشر المقال {day} (خارجي)",
+        "open": " بداية مفتوحة: لا يُعرف أول يوم ممكن",
+        "undated": "لا تاريخ في المقال (date_precision = unknown):\nأوضاع قائمة وسياسة طويلة الأمد",
+        "legend": [
+            "يوم: يوم واحد معروف",
+            "سنة (أو شهر): المدة كلها",
+            "قبل: لا يُعرف إلا آخر يوم ممكن (مفتوح إلى اليسار)",
+            "بلا تاريخ",
+        ],
+        "basis labels": {
+            "stated": "يذكره المقال",
+            "inferred": "مستنتج (النص وتاريخ من خارجه)",
+            "external": "خارجي (مصدر من خارج المقال)",
+        },
+        "legend title": "الشكل = دقة التاريخ؛ اللون = أساس التاريخ",
+        # Arabic first: a line's direction is that of its first letter (the bidi algorithm).
+        "title": "الأحداث المرمّزة من مقال CNN بالعربية (نُشر في 26 يناير 2024) – kerman-warning",
+        "subtitle": "صف لكل حدث من events.csv بترتيب التاريخ، مسمّى بكلمات المقال نفسها. لا يذكر "
+        "المقال السنة ويقول «الخميس» فقط: كل تاريخ مستنتج أو خارجي يستند إلى مصدر خارجي "
+        "(date_ref_id). أنشأه docs/timeline.py.",
+    },
+}
+LANGUAGES = {"en": "timeline", "ar": "timeline.ar"}  # language: the files' name
 PRECISION_ORDER = {"day": 0, "month": 1, "year": 2, "before": 3, "unknown": 4}
 
 
-def _day(value: dt.date) -> str:
-    return f"{value.day} {value:%b %Y}"
+def _month(value: dt.date, lang: str) -> str:
+    return f"{WORDS[lang]['months'][value.month - 1]} {value.year}"
 
 
-def date_label(event: dict[str, Any]) -> str:
+def _day(value: dt.date, lang: str = "en") -> str:
+    return f"{value.day} {_month(value, lang)}"
+
+
+def _tick(value: float, lang: str) -> str:
+    day = mdates.num2date(value)
+    return f"{day.day} {WORDS[lang]['months'][day.month - 1]}\n{day.year}"
+
+
+def name(event: dict[str, Any], lang: str = "en") -> str:
+    """The event's readable name (NAMES) in `lang`."""
+    if event["event_id"] not in NAMES:
+        raise SystemExit(f"{event['event_id']}: no readable name; add it to NAMES")
+    return NAMES[event["event_id"]][lang == "ar"]
+
+
+def date_label(event: dict[str, Any], lang: str = "en") -> str:
     """How the row's dates read in words, e.g. 'before 3 Jan 2024'."""
+    words = WORDS[lang]
     precision, start, end = event["date_precision"], event["date_start"], event["date_end"]
+    span = (
+        None
+        if start is None
+        else words["range"].format(first=_day(start, lang), last=_day(end, lang))
+    )
     if precision == "day":
-        return _day(start) if start == end else f"{_day(start)} to {_day(end)}"
+        return _day(start, lang) if start == end else str(span)
     if precision == "month":
-        return f"{start:%b %Y}"
+        return _month(start, lang)
     if precision == "year":
         return f"{start:%Y}"
     if precision == "before":
-        return f"before {_day(end)}" if start is None else f"{_day(start)} to {_day(end)}"
-    return "no date"
+        return words["before"].format(day=_day(end, lang)) if span is None else span
+    return str(words["no date"])
 
 
 def casualty_label(
-    rows: list[dict[str, Any]], references: dict[str, dict[str, Any]]
+    rows: list[dict[str, Any]], references: dict[str, dict[str, Any]], lang: str = "en"
 ) -> tuple[str, str]:
-    """('at least 84 killed, 284 injured', a note on which official toll the figures are)."""
+    """('at least 84 killed, 284 injured', a note on which official toll the figures are).
+
+    In Arabic the hedge is the article's own (`qualifier_as_written`, e.g. ما لا يقل عن).
+    """
+    words = WORDS[lang]
     parts = []
     for row in sorted(rows, key=lambda row: OUTCOME_ORDER.get(row["outcome"], 9)):
+        outcome = words["outcome"].get(row["outcome"], row["outcome"])
         if row["qualifier"] == "at_least":
-            number = f"at least {row['low']}"
+            hedge = row.get("qualifier_as_written") or ""
+            number = words["at least"].format(n=row["low"], outcome=outcome, as_written=hedge)
         elif row["qualifier"] == "exact" or row["high"] is None:
-            number = f"{row['best']}"
+            number = words["figure"].format(n=row["best"], outcome=outcome)
         else:
-            number = f"{row['low']}-{row['high']}"
-        parts.append(f"{number} {row['outcome']}")
+            number = words["figure"].format(n=f"{row['low']}-{row['high']}", outcome=outcome)
+        parts.append(number.strip())
     dates = sorted(
         {
             references[row["context_ref_id"]]["published_date"]
@@ -114,12 +285,8 @@ def casualty_label(
     )
     note = ""
     if dates:
-        note = (
-            "The figures as the article gives them:\n"
-            f"the official toll of {', '.join(_day(d) for d in dates)};\n"
-            "later reports differ (see references)"
-        )
-    return ", ".join(parts), note
+        note = words["note"].format(days=words["and"].join(_day(d, lang) for d in dates))
+    return words["and"].join(parts), note
 
 
 def ordered_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -172,8 +339,13 @@ def draw_event(ax: Axes, event: dict[str, Any], y: float, left: dt.date) -> None
         ax.barh(y, (end + ONE_DAY) - start, left=start, height=0.5, color=colour)
 
 
-def draw(out: Path) -> tuple[Path, Path]:
-    """Write timeline.svg and timeline.png into `out`; return their paths."""
+def draw(out: Path, lang: str = "en") -> tuple[Path, Path]:
+    """Write the figure in `lang` (timeline.svg and .png, or timeline.ar.*) into `out`."""
+    words = WORDS[lang]
+    arabic = lang == "ar"
+    bold = "normal" if arabic else "bold"  # DejaVu Sans Bold has no Arabic letters either
+    if arabic and tuple(int(p) for p in matplotlib.__version__.split(".")[:2]) < (3, 11):
+        raise SystemExit("the Arabic figure needs matplotlib >= 3.11, which shapes Arabic")
     events = ordered_events(kw.load("events", path=ROOT).to_pylist())
     casualties: dict[str, list[dict[str, Any]]] = {}
     for row in kw.load("casualties", path=ROOT).to_pylist():
@@ -195,7 +367,8 @@ def draw(out: Path) -> tuple[Path, Path]:
         {
             "svg.hashsalt": "kerman-warning",
             "svg.fonttype": "path",
-            "font.family": "DejaVu Sans",
+            "font.family": "DejaVu Sans",  # matplotlib's own: the same glyphs everywhere
+            "text.language": lang,
             "font.size": 9,
             "axes.spines.top": False,
             "axes.spines.right": False,
@@ -231,12 +404,14 @@ def draw(out: Path) -> tuple[Path, Path]:
         day = last_day(event)
         if day is not None and ZOOM[0] <= day <= ZOOM[1]:
             ax_zoom.axvline(day, color=ATTACK, linewidth=0.8, linestyle=":", zorder=1)
-            ax_zoom.text(day, tops, f" attack, {_day(day)}", color=ATTACK, fontsize=8)
+            ax_zoom.text(
+                day, tops, words["attack"].format(day=_day(day, lang)), color=ATTACK, fontsize=8
+            )
     for day in published:
         if day is not None and ZOOM[0] <= day <= ZOOM[1]:
             ax_zoom.axvline(day, color=GREY, linewidth=0.8, linestyle=":", zorder=1)
             ax_zoom.text(
-                day, tops, f" article published {_day(day)} (external)", color=GREY, fontsize=8
+                day, tops, words["published"].format(day=_day(day, lang)), color=GREY, fontsize=8
             )
 
     for event in dated:
@@ -247,11 +422,11 @@ def draw(out: Path) -> tuple[Path, Path]:
         hit = event["event_id"] in casualties
         draw_event(ax, event, y, ZOOM[0] if in_zoom else left)
 
-        label = f"{date_label(event)} ({event['date_basis']})"
+        label = f"{date_label(event, lang)} ({words['basis'][event['date_basis']]})"
         if event["visibility"] == "private":
-            label += ", private"
+            label += words["private"]
         if hit:
-            figures, note = casualty_label(casualties[event["event_id"]], references)
+            figures, note = casualty_label(casualties[event["event_id"]], references, lang)
             label += ": " + figures
             if note:  # in the free space below the attack row, pointing at it
                 ax.annotate(
@@ -279,7 +454,7 @@ def draw(out: Path) -> tuple[Path, Path]:
                 va="center",
                 fontsize=8,
                 color=colour,
-                weight="bold" if hit else "normal",
+                weight=bold if hit else "normal",
             )
         else:  # the narrow panel: the label above the mark
             middle = (start or end) + (end - (start or end)) / 2
@@ -291,7 +466,7 @@ def draw(out: Path) -> tuple[Path, Path]:
         (ax_zoom if in_zoom else ax_early).text(
             ZOOM[0] if in_zoom else left,
             y_of[first_open["event_id"]] + 0.22,
-            " open start: no earliest day is known",
+            words["open"],
             fontsize=7,
             color="#777777",
             va="bottom",
@@ -301,30 +476,40 @@ def draw(out: Path) -> tuple[Path, Path]:
         ax_zoom.text(
             0.5,
             middle_y,
-            "no date in the article (date_precision = unknown):\n"
-            "standing conditions and a long-standing policy",
+            words["undated"],
             transform=ax_zoom.get_yaxis_transform(),
             ha="center",
             va="center",
             fontsize=8.5,
             color=GREY,
-            style="italic",
+            style="normal" if arabic else "italic",  # DejaVu Sans Oblique: no Arabic
         )
 
-    # Axes: ids on the left, years on the left panel, weeks (days as minor ticks) on the right.
+    # Axes: names on the left (Arabic: on the right), years on the left panel, weeks (days as
+    # minor ticks) on the right.
     ax_early.set_yticks(range(n))
-    ax_early.set_yticklabels([e["event_id"] for e in reversed(events)], fontsize=8.5)
+    names = [name(e, lang) for e in reversed(events)]
+    if arabic:
+        ax_early.tick_params(axis="y", left=False, labelleft=False)
+        ax_zoom.yaxis.tick_right()
+        ax_zoom.tick_params(axis="y", labelright=True)  # shared y: inner labels start hidden
+        ax_zoom.spines["right"].set_visible(True)
+        ax_zoom.set_yticklabels(names, fontsize=9)
+    else:
+        ax_early.set_yticklabels(names, fontsize=8.5)
     ax_early.set_ylim(-0.6, n + 0.2)
     ax_early.xaxis.set_major_locator(mdates.YearLocator())
     ax_early.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax_early.xaxis.set_minor_locator(mdates.MonthLocator())
     ax_zoom.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
-    ax_zoom.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b\n%Y"))
+    ax_zoom.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _tick(x, lang)))
     ax_zoom.xaxis.set_minor_locator(mdates.DayLocator())
     for ax in (ax_early, ax_zoom):
         ax.tick_params(axis="x", which="minor", length=2)
     ax_zoom.spines["left"].set_visible(False)
     ax_zoom.tick_params(axis="y", left=False)
+    if arabic:
+        ax_zoom.tick_params(axis="y", right=True)
 
     # The break between the panels.
     mark = {
@@ -339,20 +524,18 @@ def draw(out: Path) -> tuple[Path, Path]:
     ax_early.plot([1], [0], transform=ax_early.transAxes, **mark)
     ax_zoom.plot([0], [0], transform=ax_zoom.transAxes, **mark)
 
+    day_word, range_word, before_word, none_word = words["legend"]
     handles = [
-        Line2D([], [], marker="D", color=GREY, linestyle="none", label="day: one known day"),
-        Patch(color=GREY, label="year (or month): its whole range"),
+        Line2D([], [], marker="D", color=GREY, linestyle="none", label=day_word),
+        Patch(color=GREY, label=range_word),
         Line2D(
-            [],
-            [],
-            color=GREY,
-            linestyle=(0, (4, 2)),
-            marker="|",
-            markersize=9,
-            label="before: only the latest possible day is known (open to the left)",
+            [], [], color=GREY, linestyle=(0, (4, 2)), marker="|", markersize=9, label=before_word
         ),
-        Patch(facecolor=UNDATED, edgecolor="#bdbdbd", label="no date"),
-    ] + [Patch(color=colour, label=BASIS_LABELS[key]) for key, colour in BASIS_COLOURS.items()]
+        Patch(facecolor=UNDATED, edgecolor="#bdbdbd", label=none_word),
+    ] + [
+        Patch(color=colour, label=words["basis labels"][key])
+        for key, colour in BASIS_COLOURS.items()
+    ]
     fig.legend(
         handles=handles,
         loc="lower center",
@@ -360,30 +543,19 @@ def draw(out: Path) -> tuple[Path, Path]:
         frameon=False,
         fontsize=8,
         bbox_to_anchor=(0.5, 0.0),
-        title="shape = date precision; colour = date basis",
+        title=words["legend title"],
         title_fontsize=8,
     )
-    fig.suptitle(
-        "kerman-warning: the events coded from the CNN Arabic article (published 26 January 2024)",
-        x=0.01,
-        ha="left",
-        fontsize=11,
-        weight="bold",
-    )
-    fig.text(
-        0.01,
-        0.945,
-        "One row per event of events.csv, in date order. The article gives no year and says "
-        "only 'Thursday': every inferred or external date leans on an outside source "
-        "(date_ref_id). Generated by docs/timeline.py.",
-        ha="left",
-        fontsize=8,
-        color=GREY,
-    )
-    fig.subplots_adjust(left=0.2, right=0.99, top=0.9, bottom=0.15)
+    side, align = (0.99, "right") if arabic else (0.01, "left")  # titles start where one reads
+    fig.suptitle(words["title"], x=side, ha=align, fontsize=11, weight=bold)
+    fig.text(side, 0.945, words["subtitle"], ha=align, fontsize=8, color=GREY)
+    if arabic:
+        fig.subplots_adjust(left=0.03, right=0.7, top=0.9, bottom=0.15)
+    else:
+        fig.subplots_adjust(left=0.21, right=0.99, top=0.9, bottom=0.15)
 
     out.mkdir(parents=True, exist_ok=True)
-    svg, png = out / "timeline.svg", out / "timeline.png"
+    svg, png = out / f"{LANGUAGES[lang]}.svg", out / f"{LANGUAGES[lang]}.png"
     fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     fig.savefig(png, format="png", dpi=110, metadata={"Software": None})
     plt.close(fig)
@@ -391,11 +563,12 @@ def draw(out: Path) -> tuple[Path, Path]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Draw docs/timeline.svg and docs/timeline.png.")
+    parser = argparse.ArgumentParser(description="Draw docs/timeline(.ar).svg and .png.")
     parser.add_argument("--out", type=Path, default=DOCS, help="folder to write into (docs/)")
     args = parser.parse_args(argv)
-    for path in draw(args.out):
-        print(path)
+    for lang in LANGUAGES:
+        for path in draw(args.out, lang):
+            print(path)
 
 
 if __name__ == "__main__":

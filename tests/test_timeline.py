@@ -1,4 +1,5 @@
-"""docs/timeline.py: the committed figure is what the script draws from the current data.
+"""docs/timeline.py: the committed figures (English and Arabic) are what the script draws from
+the current data; events carry readable names; the Arabic is shaped and right to left.
 
 The script's output is byte-for-byte reproducible for one matplotlib version (fixed SVG hash
 salt, no dates, Agg), so with the pinned matplotlib of constraints.txt the committed SVG and PNG
@@ -14,6 +15,7 @@ import re
 import struct
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -25,7 +27,8 @@ import kerman_warning as kw  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "docs" / "timeline.py"
-COMMITTED = {name: ROOT / "docs" / name for name in ("timeline.svg", "timeline.png")}
+FILES = ("timeline.svg", "timeline.png", "timeline.ar.svg", "timeline.ar.png")
+COMMITTED = {name: ROOT / "docs" / name for name in FILES}
 
 
 def pinned_matplotlib() -> str | None:
@@ -47,7 +50,7 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cwd=out,  # the script must not depend on the working directory
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == [str(out / "timeline.svg"), str(out / "timeline.png")]
+    assert done.stdout.split() == [str(out / name) for name in FILES]
     return out
 
 
@@ -89,18 +92,22 @@ def test_committed_figure_is_fresh(fresh: Path, name: str) -> None:
     )
 
 
-def test_files_carry_no_date_or_version() -> None:
-    svg = COMMITTED["timeline.svg"].read_text(encoding="utf-8")
+@pytest.mark.parametrize("stem", ["timeline", "timeline.ar"])
+def test_files_carry_no_date_or_version(stem: str) -> None:
+    svg = COMMITTED[f"{stem}.svg"].read_text(encoding="utf-8")
     assert "<dc:date>" not in svg and "Matplotlib" not in svg
-    assert b"Software" not in COMMITTED["timeline.png"].read_bytes()
+    assert b"Software" not in COMMITTED[f"{stem}.png"].read_bytes()
 
 
 @pytest.mark.parametrize("folder", ["committed", "fresh"])
-def test_figure_shows_every_event_and_the_casualties(fresh: Path, folder: str) -> None:
+def test_figure_shows_every_event_and_the_casualties(
+    fresh: Path, folder: str, timeline: ModuleType
+) -> None:
     svg = COMMITTED["timeline.svg"] if folder == "committed" else fresh / "timeline.svg"
     texts = svg_texts(svg)
-    for event_id in kw.load("events").column("event_id").to_pylist():
-        assert event_id in texts, event_id
+    for event in kw.load("events").to_pylist():
+        assert timeline.name(event) in texts, event["event_id"]  # a readable name ...
+        assert event["event_id"] not in texts  # ... not the id
     casualties = {r["outcome"]: r for r in kw.load("casualties").to_pylist()}
     attack = next(t for t in texts if "killed" in t)
     assert f"at least {casualties['killed']['low']} killed" in attack
@@ -110,6 +117,78 @@ def test_figure_shows_every_event_and_the_casualties(fresh: Path, folder: str) -
     assert "before 3 Jan 2024 (inferred), private" in texts  # the warning
     assert any("no date in the article" in t for t in texts)
     assert png_size(COMMITTED["timeline.png"]) == png_size(fresh / "timeline.png")
+
+
+def test_every_event_has_names_and_the_arabic_quotes_the_article(timeline: ModuleType) -> None:
+    events = kw.load("events").to_pylist()
+    assert sorted(timeline.NAMES) == sorted(e["event_id"] for e in events)
+    english = [timeline.name(e) for e in events]
+    assert len(set(english)) == len(english)
+    for event in events:
+        excerpts = timeline.name(event, "ar").split(" … ")
+        at = 0
+        for excerpt in excerpts:  # each excerpt is the article's words, in order
+            found = event["exact"].find(excerpt, at)
+            assert excerpt and found >= 0, (event["event_id"], excerpt)
+            at = found + len(excerpt)
+
+
+def test_arabic_figure_is_in_arabic(fresh: Path, timeline: ModuleType) -> None:
+    texts = svg_texts(fresh / "timeline.ar.svg")
+    for event in kw.load("events").to_pylist():
+        assert timeline.name(event, "ar") in texts, event["event_id"]
+    killed = next(r for r in kw.load("casualties").to_pylist() if r["outcome"] == "killed")
+    hedge = f"{killed['qualifier_as_written']} {killed['low']} قتيلا"  # the article's own hedge
+    assert any(hedge in t for t in texts)
+    assert "قبل 3 يناير 2024 (مستنتج)، غير معلن" in texts  # the warning
+    assert png_size(COMMITTED["timeline.ar.png"]) == png_size(fresh / "timeline.ar.png")
+
+
+def glyph_runs(svg: Path) -> dict[str, list[str]]:
+    """Each drawn text's glyphs, left to right, as characters of DejaVu Sans (as drawn)."""
+    from fontTools.ttLib import TTFont
+    from matplotlib import font_manager
+
+    order = TTFont(font_manager.findfont("DejaVu Sans")).getGlyphOrder()
+    runs = {}
+    source = svg.read_text(encoding="utf-8")
+    for found in re.finditer(r"<!-- (.*?) -->\s*<g transform[^>]*>(.*?)</g>", source, re.S):
+        uses = re.findall(r'#DejaVuSans-(\w+)"(?: transform="translate\(([-\d.]+))?', found[2])
+        glyphs = sorted((float(x or 0), order[int(index, 16)]) for index, x in uses)
+        runs[found[1].strip()] = [
+            chr(int(name[3:], 16)) if name.startswith("uni") else name for _, name in glyphs
+        ]
+    return runs
+
+
+def form(char: str) -> tuple[str, str]:
+    """('<initial>', 'ق') for U+FED7: the presentation form and the letter it shapes."""
+    if len(char) != 1:  # a glyph named otherwise (digits, Latin): not a letter form
+        return "<other>", char
+    decomposition = unicodedata.decomposition(char).split()
+    if decomposition and decomposition[0].startswith("<"):
+        return decomposition[0], "".join(chr(int(c, 16)) for c in decomposition[1:])
+    return "<isolated>", char
+
+
+def test_arabic_labels_are_shaped_and_right_to_left(fresh: Path, timeline: ModuleType) -> None:
+    """Letters take their joined forms, and the first letter is drawn rightmost."""
+    runs = glyph_runs(fresh / "timeline.ar.svg")
+    names = [timeline.name(e, "ar") for e in kw.load("events").to_pylist()]
+    checked = 0
+    for label in names:
+        if not (unicodedata.name(label[0]).startswith("ARABIC LETTER") and label[-1].isalpha()):
+            continue  # begins with a quotation mark or ends in Latin: no simple expectation
+        glyphs = runs[label]
+        assert form(glyphs[-1])[0] in ("<initial>", "<isolated>"), label
+        assert form(glyphs[-1])[1].startswith(label[0]), label  # first letter: rightmost
+        assert form(glyphs[0])[0] in ("<final>", "<isolated>"), label
+        assert form(glyphs[0])[1].endswith(label[-1]), label  # last letter: leftmost
+        checked += 1
+    assert checked >= len(names) // 2
+    every = [form(g)[0] for run in runs.values() for g in run]
+    assert {"<initial>", "<medial>", "<final>"} <= set(every)
+    assert any(form(g)[1] == "لا" for run in runs.values() for g in run)  # lam-alef ligature
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ from . import _git
 from ._errors import KermanWarningError, PackageError
 from ._io import json_bytes, sha256, write_atomic
 from ._package import DESCRIPTOR, open_package
+from ._reader import READER
 from .build import DICTIONARY, build
 from .diff import Level, bumped, diff, rank
 
@@ -48,7 +49,7 @@ CITATION = "CITATION.cff"
 DEFAULT_VERSION_FILE = "src/kerman_warning/_version.py"
 SUMS = "SHA256SUMS"
 # The folders and files of the data package that go into the release zip.
-ZIP_PARTS = (DESCRIPTOR, "data", "schemas", DICTIONARY, "LICENSE", CITATION)
+ZIP_PARTS = (DESCRIPTOR, "data", "schemas", DICTIONARY, READER, "LICENSE", CITATION)
 
 _UNRELEASED = re.compile(r"^## \[unreleased\][ \t]*$", re.IGNORECASE | re.MULTILINE)
 _LEVEL2 = re.compile(r"^## ", re.MULTILINE)
@@ -106,9 +107,18 @@ class Release:
 
 
 def release(
-    bump: str, *, commit: bool = False, date: str | None = None, repo: Path | None = None
+    bump: str,
+    *,
+    commit: bool = False,
+    date: str | None = None,
+    repo: Path | None = None,
+    rules: str = "all",
 ) -> Release:
-    """Cut release `bump` (major, minor, patch or X.Y.Z) of the repository at `repo` (or here)."""
+    """Cut release `bump` (major, minor, patch or X.Y.Z) of the repository at `repo` (or here).
+
+    The package must validate under the rule set `rules` ("all", or "datapackage" for a
+    package that follows the standard but not this project's conventions).
+    """
     root = _git.toplevel(Path.cwd() if repo is None else Path(repo))
     day = _release_date(date)
 
@@ -142,7 +152,7 @@ def release(
             f"derived files are stale ({_some(stale)}): run `kerman-warning build`, "
             "then commit them"
         )
-    _check_valid(root)
+    _check_valid(root, rules)
 
     required: Level | None = None
     if previous is not None:
@@ -303,8 +313,8 @@ def _target(bump: str, base: tuple[int, int, int], previous: str | None) -> tupl
     return version, "patch"
 
 
-def _check_valid(root: Path) -> None:
-    """Refuse unless `kerman_warning.validate.validate(root)` reports no error."""
+def _check_valid(root: Path, rules: str) -> None:
+    """Refuse unless `kerman_warning.validate.validate(root, rules=rules)` reports no error."""
     try:
         module = importlib.import_module(f"{__package__}.validate")
     except ModuleNotFoundError as error:
@@ -313,7 +323,10 @@ def _check_valid(root: Path) -> None:
         raise ReleaseRefused(
             "cannot check that the package validates: kerman_warning.validate is missing"
         ) from None
-    report: Any = module.validate(root)
+    try:
+        report: Any = module.validate(root, rules=rules)
+    except PackageError as error:  # the `validate` extra is not installed
+        raise ReleaseRefused(f"cannot check that the package validates: {error}") from None
     if int(report.exit_code) == 0:
         return
     raise ReleaseRefused(
