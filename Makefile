@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: demo test lint typecheck pytest build validate timeline browser reader-screenshot bench clean
+.PHONY: demo test lint typecheck pytest fuzz build validate timeline browser reader-screenshot bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ typecheck: $(VENV)/.dev-installed
 # Two workers: the machines (CI's too) have 2 cores, and the suite must stay under 60 s there.
 pytest: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest -q -n 2
+
+# The long fuzz of descriptor and CSV bytes (tests/test_fuzz.py), outside the 60 s of `make test`.
+fuzz: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -q -m fuzz tests/test_fuzz.py
 
 build: $(VENV)/.dev-installed
 	$(BIN)/kerman-warning build

@@ -2,6 +2,12 @@
 
     python benchmarks/bench_validate.py                       # 10^4 and 10^5 rows per table
     python benchmarks/bench_validate.py --rows 1000000 --runs 3 --frictionless-runs 1
+    python benchmarks/bench_validate.py --baseline OTHER/.venv/bin/python --runs 5
+
+With --baseline, it compares this kerman-warning with another installation of it (e.g. a
+checkout of an earlier commit with its own virtual environment) on the same files, runs
+interleaved (this, baseline, this, ...) so that drift on a shared machine hits both, and
+prints the median of each and their ratio instead of the comparison with frictionless.
 
 For every size it generates the package once (benchmarks/generate.py, cached under --work),
 then runs each validator as a cold process several times, measuring wall time and the peak
@@ -86,6 +92,49 @@ def bench(rows: int, work: Path, runs: int, frictionless_runs: int) -> dict[str,
     return result
 
 
+def compare(rows: int, work: Path, runs: int, baseline: str) -> dict[str, Any]:
+    """This kerman-warning against `baseline` (another Python with kerman-warning), interleaved."""
+    package = work / str(rows)
+    if not (package / "datapackage.json").is_file():
+        subprocess.run(
+            [sys.executable, str(HERE / "generate.py"), str(rows), str(package)], check=True
+        )
+    size = sum(p.stat().st_size for p in (package / "data").glob("*.csv"))
+    commands = {
+        "after": ours(package),
+        "before": [baseline, "-m", "kerman_warning", "validate", str(package)],
+    }
+    measured: dict[str, list[dict[str, Any]]] = {"after": [], "before": []}
+    for _ in range(runs):
+        for name, command in commands.items():
+            run = measure(command)
+            run["valid"] = valid("kerman-warning", run)
+            del run["tail"]
+            measured[name].append(run)
+    for name, done in measured.items():
+        print(f"  {rows:>9,} {name:<7} {[round(r['seconds'], 2) for r in done]}", flush=True)
+    return {"rows_per_table": rows, "csv_bytes": size, "runs": measured}
+
+
+def compared(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "| rows per table | CSV size | before: median time | peak memory "
+        "| after: median time | peak memory | after / before (time) | runs |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        before, after = result["runs"]["before"], result["runs"]["after"]
+        ok = all(r["valid"] for r in before + after)
+        t1, t2 = median(before, "seconds"), median(after, "seconds")
+        m1, m2 = median(before, "peak_mib"), median(after, "peak_mib")
+        lines.append(
+            f"| {result['rows_per_table']:,} | {result['csv_bytes'] / 2**20:,.0f} MiB "
+            f"| {t1:.2f} s | {m1:,.0f} MiB | {t2:.2f} s | {m2:,.0f} MiB "
+            f"| {t2 / t1:.3f}{'' if ok else ' (NOT VALID)'} | {len(after)} + {len(before)} |"
+        )
+    return "\n".join(lines)
+
+
 def median(runs: list[dict[str, Any]], key: str) -> float:
     return float(statistics.median(r[key] for r in runs))
 
@@ -116,8 +165,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frictionless-runs", type=int, default=2)
     parser.add_argument("--work", type=Path, default=Path("/tmp/kw-bench"))
     parser.add_argument("--json", type=Path, default=None, help="write the raw runs here")
+    parser.add_argument(
+        "--baseline", default=None, help="another Python with kerman-warning: before/after"
+    )
     args = parser.parse_args(argv)
     print(f"python {platform.python_version()}, {platform.machine()}, {platform.system()}")
+    if args.baseline:
+        results = [compare(n, args.work, args.runs, args.baseline) for n in args.rows]
+        print()
+        print(compared(results))
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        return 0
     results = [bench(n, args.work, args.runs, args.frictionless_runs) for n in args.rows]
     print()
     print(table(results))

@@ -124,14 +124,16 @@ def refresh(root: Path, *, json_schemas: bool = False) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from kerman_warning._conventions import json_schema_path, row_json_schema
     from kerman_warning._errors import KermanWarningError
     from kerman_warning._io import json_bytes
-    from kerman_warning.build import json_schema_path, row_json_schema
     from kerman_warning.tableschema import arrow_schema, read_csv_text, typed_columns
 
     package = descriptor(root)
     stamp = f"{package.get('name')}@{package.get('version')}"
     for block in package["resources"]:
+        if not isinstance(block.get("path"), str):
+            continue  # inline data: nothing on disk to refresh
         path = root / block["path"]
         if not path.is_file():
             continue

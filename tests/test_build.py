@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,8 +17,8 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from _tinypackage import ROOT, edit_text, make_package, read_json
-from kerman_warning import DataError, _io
+from _tinypackage import ROOT, edit_json, edit_text, make_package, read_json
+from kerman_warning import DataError, PackageError, _transaction
 from kerman_warning import build as build_module
 from kerman_warning.build import build
 from kerman_warning.cli import main
@@ -123,12 +124,16 @@ def test_a_bad_csv_fails_the_build_and_touches_nothing(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("module", "step"),
-    [(build_module, "_parquet_bytes"), (_io, "_stage")],
+    ("module", "step", "error"),
+    [(build_module, "_parquet_bytes", OSError), (_transaction, "write_synced", PackageError)],
     ids=["while-deriving", "while-staging-files"],
 )
 def test_a_second_step_failing_touches_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: object, step: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    module: object,
+    step: str,
+    error: type[Exception],
 ) -> None:
     """A failure after the first Parquet copy is made, or after the first file is staged."""
     root = make_package(tmp_path / "package")
@@ -145,7 +150,7 @@ def test_a_second_step_failing_touches_nothing(
         return real(*args)
 
     monkeypatch.setattr(module, step, second_fails)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(error, match="disk full"):
         build(root)
     assert tree(root) == before
     assert no_temporary_files(root)
@@ -163,7 +168,7 @@ def test_a_failing_write_leaves_that_file_whole(
         raise OSError("I/O error")
 
     monkeypatch.setattr(os, "fsync", fsync_fails)
-    with pytest.raises(OSError, match="I/O error"):
+    with pytest.raises(PackageError, match=r"I/O error\); nothing changed"):
         build(root)
     assert target.read_bytes() == before
     assert no_temporary_files(root)
@@ -238,3 +243,119 @@ def test_check_reports_a_hand_edited_derived_file(tmp_path: Path) -> None:
         out.write("edited by hand\n")
     assert build(root, check=True).changed == ["docs/data-dictionary.md"]
     assert main(["build", str(root), "--check"]) == 1
+
+
+# --- names and paths -------------------------------------------------------------------------
+
+
+def rename_events(root: Path, name: object) -> None:
+    def change(descriptor: Any) -> None:
+        descriptor["resources"][0]["name"] = name
+
+    edit_json(root / "datapackage.json", change)
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("../../../../tmp/x/PWNED", "is not a name"),
+        ("../escape", "is not a name"),
+        ("/tmp/absolute", "is not a name"),
+        ("a/b", "is not a name"),
+        ("a\\b", "is not a name"),
+        (".hidden", "is not a name"),
+        ("..", "is not a name"),
+        ("-rf", "is not a name"),
+        ("Events", "is not a name"),
+        ("évents", "is not a name"),
+        ("events\x00", "is not a name"),
+        ("ev\x1b]0;owned\x07", "is not a name"),
+        ("x" * 65, "is longer than 64 characters"),
+        ("", "is not a non-empty string"),
+        (None, "is not a non-empty string"),
+        (["events"], "is not a non-empty string"),
+        ("casualties", "is used twice"),
+    ],
+)
+def test_a_bad_resource_name_is_refused_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: object, reason: str
+) -> None:
+    root = make_package(tmp_path / "package")
+    rename_events(root, name)
+    before = tree(tmp_path)
+    assert main(["build", str(root)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "resource name" in error and reason in error
+    assert "\x1b" not in error and "\x00" not in error  # shown escaped
+    assert tree(tmp_path) == before  # nothing written, inside the package or out of it
+    assert not Path("/tmp/x/PWNED.parquet").exists()
+
+
+def test_every_name_the_pattern_accepts_names_a_file_inside(tmp_path: Path) -> None:
+    from kerman_warning._package import NAME_MAX_CHARS, contained, name_reason
+
+    for name in ("events", "event_details", "a.b-c_9", "9" * NAME_MAX_CHARS):
+        assert name_reason(name) is None
+        assert (
+            contained(tmp_path, f"data/parquet/{name}.parquet", existing=False).parent
+            == tmp_path.resolve() / "data/parquet"
+        )
+
+
+def test_a_derived_folder_linked_outside_is_refused(tmp_path: Path) -> None:
+    root = make_package(tmp_path / "package")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(root / "schemas/json")
+    (root / "schemas/json").symlink_to(outside)
+    edit_text(root / "data/casualties.csv", "84", "85")
+    before = tree(tmp_path)
+    with pytest.raises(
+        PackageError, match=r"derived file 'schemas/json/events\.json' resolves outside"
+    ):
+        build(root)
+    assert tree(tmp_path) == before and list(outside.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_a_derived_file_that_is_not_a_regular_file_is_refused(tmp_path: Path, kind: str) -> None:
+    """`docs/rules.md` a non-empty folder or a FIFO: one line, nothing replaced, no hang."""
+    root = make_package(tmp_path / "package")
+    rules = root / "docs/rules.md"
+    rules.unlink()
+    if kind == "folder":
+        rules.mkdir()
+        (rules / "keep.txt").write_text("mine\n", encoding="utf-8")
+    else:
+        os.mkfifo(rules)
+    edit_text(root / "data/casualties.csv", "84", "85")
+    before = tree(root)
+    with pytest.raises(
+        PackageError, match=r"docs/rules\.md is not a regular file.*nothing changed"
+    ):
+        build(root)
+    assert tree(root) == before
+    assert not (root / _transaction.STAGING).exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("data/events\x00.csv", "holds a NUL"),
+        ("data/\u202eevents.csv", "not printable"),
+        ("data/" + "x" * 1100, "is longer than 1024 characters"),
+    ],
+)
+def test_a_source_path_is_checked_before_it_is_read(tmp_path: Path, path: str, reason: str) -> None:
+    root = make_package(tmp_path / "package")
+    edit_json(root / "datapackage.json", lambda d: d["resources"][0].update(path=path))
+    with pytest.raises(PackageError, match=reason):
+        build(root)
+
+
+def test_a_source_that_is_a_fifo_is_refused_without_reading(tmp_path: Path) -> None:
+    root = make_package(tmp_path / "package")
+    (root / "data/events.csv").unlink()
+    os.mkfifo(root / "data/events.csv")  # reading it would wait forever
+    with pytest.raises(PackageError, match=r"'data/events\.csv' is not a regular file"):
+        build(root)

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kerman_warning as kw
-from kerman_warning._package import open_package, unsafe_reason
+from kerman_warning._package import contained, name_reason, open_package, unsafe_reason
 
 
 def _point_events_at(package: Path, path: str) -> None:
@@ -40,6 +40,11 @@ def test_another_copy_loads_like_the_shipped_one(package_copy: Path) -> None:
         ("data\\parquet\\events.parquet", "not POSIX"),
         ("C:/data/events.parquet", "absolute"),
         ("data/parquet/missing.parquet", "does not exist"),
+        ("data/parquet/events\x00.parquet", "holds a NUL"),
+        ("data/parquet/\ud800.parquet", "lone surrogate"),
+        ("data/\x1b[2J.parquet", "not printable"),
+        ("data/" + "x" * 2000, "longer than 1024"),
+        ("data", "is not a regular file"),
     ],
 )
 def test_unsafe_paths_are_refused(package_copy: Path, path: str, reason: str) -> None:
@@ -87,3 +92,24 @@ def test_any_dotdot_or_hidden_part_is_refused(parts: list[str]) -> None:
 
 def test_open_package_accepts_the_folder_or_the_descriptor(package_copy: Path) -> None:
     assert open_package(package_copy).root == open_package(package_copy / "datapackage.json").root
+
+
+def test_a_symlink_loop_is_a_clear_error(package_copy: Path) -> None:
+    loop = package_copy / "data/parquet/loop.parquet"
+    loop.symlink_to(loop)
+    _point_events_at(package_copy, "data/parquet/loop.parquet")
+    with pytest.raises(kw.PackageError, match=r"cannot be followed|does not exist"):
+        kw.load("events", path=package_copy)
+
+
+@given(st.text(max_size=80))
+def test_an_accepted_name_is_one_plain_file_name_part(name: str) -> None:
+    """Whatever the text, an accepted name, with a suffix, names a file inside its folder."""
+    if name_reason(name) is None:
+        assert unsafe_reason(f"data/parquet/{name}.parquet") is None
+        assert not name.startswith((".", "-")) and "/" not in name and name.isascii()
+        root = Path("/pkg/root")
+        assert (
+            contained(root, f"data/parquet/{name}.parquet", existing=False).parent
+            == root / "data/parquet"
+        )

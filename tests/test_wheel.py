@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,11 @@ def test_the_installed_wheel_works_without_the_repository(tmp_path: Path) -> Non
         capture_output=True,
     )
     (wheel,) = dist.glob("kerman_warning-*.whl")
+    with zipfile.ZipFile(wheel) as archive:  # the official profiles ship, byte for byte
+        names = set(archive.namelist())
+        for name in ("datapackage", "dataresource", "tabledialect", "tableschema"):
+            assert f"kerman_warning/validate/profiles/2.0/{name}.json" in names
+        assert "kerman_warning/validate/profiles/kerman-warning.datapackage.json" in names
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"

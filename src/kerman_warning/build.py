@@ -1,9 +1,11 @@
 """`kerman-warning build`: derive every file that is not hand-edited, reproducibly and atomically.
 
 From the CSVs and Table Schemas it derives the Parquet copies, the JSON Schemas of rows, the
-data dictionary, and the `bytes`/`hash` of every file in `datapackage.json`. Everything is made
-in memory first, then staged to temporary files, and only then renamed into place, the
-descriptor last. A build that fails leaves every previous file as it was.
+data dictionary, and the `bytes`/`hash` of every file in `datapackage.json`. Resource names are
+checked as names before they name any file, and every file read or written goes through
+`_package.contained`. Everything is made in memory first, then replaced as one
+(`_transaction.replace_all`), the descriptor last: a build that fails or is killed leaves every
+previous file as it was, and the next build first undoes one that was interrupted.
 """
 
 from __future__ import annotations
@@ -14,18 +16,30 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import _dictionary, _reader
+from ._conventions import json_schema_path, parquet_path, row_json_schema
 from ._errors import PackageError
-from ._io import json_bytes, sha256, write_all
-from ._package import DESCRIPTOR, PathLike, default_root, is_installed_copy, open_package
-from .rules import catalogue
-from .tableschema import json_schema, read_csv, sort_by_key
+from ._io import json_bytes, read_bounded, sha256
+from ._limits import MAX_CSV_BYTES, MAX_TEXT_BYTES
+from ._package import (
+    DESCRIPTOR,
+    PathLike,
+    check_name,
+    default_root,
+    is_installed_copy,
+    open_package,
+    resolve_in,
+)
+from ._transaction import locked, pending, recover, remove_stale, replace_all
+from .tableschema import read_csv, sort_by_key
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pyarrow as pa
 
     from ._package import Package
 
-__all__ = ["BuildResult", "build", "derive", "row_json_schema"]
+__all__ = ["BuildResult", "build", "derive"]
 
 DICTIONARY = "docs/data-dictionary.md"
 RULES_DOC = "docs/rules.md"  # the catalogue of `kerman-warning validate`
@@ -47,19 +61,6 @@ class BuildResult:
     check: bool = False
 
 
-def parquet_path(name: str) -> str:
-    return f"data/parquet/{name}.parquet"
-
-
-def json_schema_path(name: str) -> str:
-    return f"schemas/json/{name}.json"
-
-
-def row_json_schema(name: str, resource: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """The JSON Schema of one row of `name`, as written to schemas/json/<name>.json."""
-    return json_schema(schema, name=name, title=f"One row of {name}: {resource.get('title', name)}")
-
-
 def _parquet_bytes(table: pa.Table, resource: dict[str, Any], package_id: str) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -76,6 +77,7 @@ def _parquet_bytes(table: pa.Table, resource: dict[str, Any], package_id: str) -
 def derive(package: Package) -> dict[str, bytes]:
     """Every derived file of `package`, by relative path, made in memory."""
     descriptor = copy.deepcopy(package.descriptor)
+    _check_names(descriptor)
     outputs: dict[str, bytes] = {}
     schemas: dict[str, dict[str, Any]] = {}
     rows: dict[str, int] = {}
@@ -84,7 +86,9 @@ def derive(package: Package) -> dict[str, bytes]:
     for resource in descriptor.get("resources", []):
         name = resource.get("name")
         source = package.resolve(resource.get("path"), what=f"path of {name!r}")
-        raw = source.read_bytes()
+        tabular = resource.get("type") == "table"
+        limit = (MAX_CSV_BYTES, "MAX_CSV_BYTES") if tabular else (MAX_TEXT_BYTES, "MAX_TEXT_BYTES")
+        raw = read_bounded(source, *limit)  # checked before a byte is read
         resource["bytes"] = len(raw)
         resource["hash"] = f"sha256:{sha256(raw)}"
         if resource.get("type") != "table":
@@ -106,10 +110,39 @@ def derive(package: Package) -> dict[str, bytes]:
         rows[name] = table.num_rows
         tables[name] = table
     outputs[DICTIONARY] = _dictionary.render(descriptor, schemas, rows).encode("utf-8")
+    from .validate.catalogue import catalogue  # lazily: build sits above, validate is optional
+
     outputs[RULES_DOC] = catalogue(format="markdown").encode("utf-8")
     outputs |= _reader.outputs(package, descriptor, schemas, tables)  # docs/reader.html
     outputs[DESCRIPTOR] = json_bytes(descriptor)  # last: written after the files it describes
     return outputs
+
+
+def _check_names(descriptor: dict[str, Any]) -> None:
+    """Refuse, before anything is read or written, a resource name that cannot name a file."""
+    resources = descriptor.get("resources")
+    if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources):
+        raise PackageError(f"{DESCRIPTOR}: resources is not a list of objects")
+    seen: set[str] = set()
+    for resource in resources:
+        name = check_name(resource.get("name"))
+        if name in seen:
+            raise PackageError(f"{DESCRIPTOR}: resource name {name!r} is used twice")
+        seen.add(name)
+
+
+def _holds(target: Path, data: bytes) -> bool:
+    """Whether the file at `target` holds `data` (read only if the sizes agree)."""
+    return target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data
+
+
+def _compare(package: Package, outputs: dict[str, bytes], *, check: bool) -> BuildResult:
+    """Which derived files differ from what is on disk (each found through `contained`)."""
+    result = BuildResult(check=check)
+    for relative, data in outputs.items():
+        target = resolve_in(package.root, relative, what="derived file", existing=False)
+        (result.unchanged if _holds(target, data) else result.changed).append(relative)
+    return result
 
 
 def build(path: PathLike | None = None, *, check: bool = False) -> BuildResult:
@@ -117,12 +150,16 @@ def build(path: PathLike | None = None, *, check: bool = False) -> BuildResult:
     package = open_package(default_root() if path is None else path)
     if is_installed_copy(package.root) and not check:
         raise PackageError(f"{package.root} is an installed copy; run build in a checkout")
-    outputs = derive(package)
-    result = BuildResult(check=check)
-    for relative, data in outputs.items():
-        target = package.root / relative
-        current = target.read_bytes() if target.is_file() else None
-        (result.unchanged if current == data else result.changed).append(relative)
-    if not check:  # the descriptor comes last in `outputs`, so it is renamed last
-        write_all({package.root / relative: outputs[relative] for relative in result.changed})
+    if check:
+        if pending(package.root):
+            raise PackageError("a build was interrupted; run `kerman-warning build` to undo it")
+        return _compare(package, derive(package), check=True)
+    with locked(package.root):
+        if recover(package.root):
+            package = open_package(package.root)  # the descriptor may have been put back
+        outputs = derive(package)
+        result = _compare(package, outputs, check=False)
+        # The descriptor comes last in `outputs`, so it is renamed last.
+        replace_all(package.root, {relative: outputs[relative] for relative in result.changed})
+        remove_stale(package.root, outputs)
     return result

@@ -1,7 +1,8 @@
 """The `kerman-warning` command: info, export, validate, build, diff, release.
 
 Exit codes: 0 success, 1 the data is invalid (or a release is refused), 2 usage or unreadable
-input. Errors are one line on stderr; set KERMAN_WARNING_DEBUG=1 to see a traceback instead.
+input, 3 a bug of the validator (`validate` only; the report names the rule). Errors are
+one line on stderr; set KERMAN_WARNING_DEBUG=1 to see a traceback instead.
 """
 
 from __future__ import annotations
@@ -59,14 +60,17 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from . import rules, validate
+    from .validate import validate
+    from .validate.catalogue import catalogue
 
     if args.list_rules:
-        print(rules.catalogue(format=args.format), end="")
+        print(catalogue(format=args.format, rules=args.rules), end="")
         return 0
 
-    report = validate.validate(here_or_shipped(args.path))
-    print(report.render(format=args.format), end="")
+    report = validate(here_or_shipped(args.path), rules=args.rules)
+    _show(report.render(format=args.format), json=args.format == "json")
+    if report.bug is not None:  # also on stderr, where CI looks for failures
+        print(f"{PROG}: validator bug: {report.bug}", file=sys.stderr)
     return report.exit_code
 
 
@@ -74,15 +78,17 @@ def _diff(args: argparse.Namespace) -> int:
     from . import diff
 
     result = diff.diff(args.old, args.new, repo=args.repo)
-    print(result.render(format=args.format), end="")
+    _show(result.render(format=args.format), json=args.format == "json")
     return 0
 
 
 def _release(args: argparse.Namespace) -> int:
     from . import release
 
-    outcome = release.release(args.bump, commit=args.commit, date=args.date, repo=args.repo)
-    print(outcome.render(), end="")
+    outcome = release.release(
+        args.bump, commit=args.commit, date=args.date, repo=args.repo, rules=args.rules
+    )
+    _show(outcome.render())
     return 0
 
 
@@ -90,7 +96,8 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog=PROG,
         description="The kerman-warning data package: inspect, export, build, validate, release.",
-        epilog="Exit codes: 0 success, 1 data invalid or release refused, 2 usage or input error.",
+        epilog="Exit codes: 0 success, 1 data invalid or release refused, 2 usage or input error, "
+        "3 a bug of kerman-warning (validate).",
     )
     top.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -130,8 +137,18 @@ def parser() -> argparse.ArgumentParser:
     )
 
     validate = command("validate", _validate, "Check the package against every rule.")
+    validate.epilog = (
+        "Exit codes: 0 valid (warnings allowed), 1 invalid, 2 unusable input, "
+        "3 a bug of the validator (please report it)."
+    )
     package_argument(validate)
     validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate.add_argument(
+        "--rules",
+        choices=["all", "datapackage"],
+        default="all",
+        help="all: every rule (default); datapackage: only what holds for any Data Package v2",
+    )
     validate.add_argument("--list-rules", action="store_true", help="print the rule catalogue")
 
     diff = command("diff", _diff, "Classify the changes between two versions (semver bump).")
@@ -148,6 +165,12 @@ def parser() -> argparse.ArgumentParser:
     release.add_argument("--date", default=None, help="release date YYYY-MM-DD (default: today)")
     release.add_argument(
         "--repo", type=Path, default=None, help="the repository to release (default: here)"
+    )
+    release.add_argument(
+        "--rules",
+        choices=["all", "datapackage"],
+        default="all",
+        help="the validate rule set the package must pass (default: all)",
     )
     return top
 
@@ -170,6 +193,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(" ".join(message.split()), PackageError.exit_code)
 
 
+def _show(text: str, *, json: bool = False) -> None:
+    """Print a rendered report: no raw control character, nothing the terminal cannot encode."""
+    from ._text import for_terminal
+
+    print(for_terminal(text, encoding=sys.stdout.encoding, json=json), end="")
+
+
 def _fail(message: str, code: int) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    from ._text import escape
+
+    print(f"{PROG}: error: {escape(message)}", file=sys.stderr)
     return code

@@ -111,15 +111,15 @@ def text(document_id: str | None = None, *, path: PathLike | None = None) -> str
     With one document in the package, `document_id` may be left out. The text's SHA-256 is
     checked against the `documents` table before it is returned.
     """
-    import csv
     import hashlib
+
+    from .tableschema import read_csv_text
 
     package = open_package(path)
     documents = package.table("documents")
-    with package.resolve(documents.get("path"), what="path of 'documents'").open(
-        encoding="utf-8", newline=""
-    ) as handle:
-        rows = list(csv.DictReader(handle))
+    names = [f["name"] for f in package.schema("documents")["fields"]]
+    source = package.resolve(documents.get("path"), what="path of 'documents'")
+    rows = read_csv_text(source, names, documents.get("dialect")).to_pylist()
     if document_id is None:
         if len(rows) != 1:
             ids = ", ".join(row["doc_id"] for row in rows)

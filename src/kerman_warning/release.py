@@ -107,9 +107,18 @@ class Release:
 
 
 def release(
-    bump: str, *, commit: bool = False, date: str | None = None, repo: Path | None = None
+    bump: str,
+    *,
+    commit: bool = False,
+    date: str | None = None,
+    repo: Path | None = None,
+    rules: str = "all",
 ) -> Release:
-    """Cut release `bump` (major, minor, patch or X.Y.Z) of the repository at `repo` (or here)."""
+    """Cut release `bump` (major, minor, patch or X.Y.Z) of the repository at `repo` (or here).
+
+    The package must validate under the rule set `rules` ("all", or "datapackage" for a
+    package that follows the standard but not this project's conventions).
+    """
     root = _git.toplevel(Path.cwd() if repo is None else Path(repo))
     day = _release_date(date)
 
@@ -143,7 +152,7 @@ def release(
             f"derived files are stale ({_some(stale)}): run `kerman-warning build`, "
             "then commit them"
         )
-    _check_valid(root)
+    _check_valid(root, rules)
 
     required: Level | None = None
     if previous is not None:
@@ -304,8 +313,8 @@ def _target(bump: str, base: tuple[int, int, int], previous: str | None) -> tupl
     return version, "patch"
 
 
-def _check_valid(root: Path) -> None:
-    """Refuse unless `kerman_warning.validate.validate(root)` reports no error."""
+def _check_valid(root: Path, rules: str) -> None:
+    """Refuse unless `kerman_warning.validate.validate(root, rules=rules)` reports no error."""
     try:
         module = importlib.import_module(f"{__package__}.validate")
     except ModuleNotFoundError as error:
@@ -314,7 +323,10 @@ def _check_valid(root: Path) -> None:
         raise ReleaseRefused(
             "cannot check that the package validates: kerman_warning.validate is missing"
         ) from None
-    report: Any = module.validate(root)
+    try:
+        report: Any = module.validate(root, rules=rules)
+    except PackageError as error:  # the `validate` extra is not installed
+        raise ReleaseRefused(f"cannot check that the package validates: {error}") from None
     if int(report.exit_code) == 0:
         return
     raise ReleaseRefused(

@@ -56,6 +56,41 @@ def categories(field: dict[str, Any]) -> list[str] | None:
     return [str(item["value"]) if isinstance(item, dict) else str(item) for item in raw]
 
 
+def missing_values(descriptor: dict[str, Any]) -> list[str] | None:
+    """The `missingValues` of a schema or field (strings, or `{value, label}` objects, as v2
+    allows), as strings; [""] when not given; None when malformed."""
+    raw = descriptor.get("missingValues", [""])
+    if not isinstance(raw, list):
+        return None
+    values = [item.get("value") if isinstance(item, dict) else item for item in raw]
+    return (
+        [v for v in values if isinstance(v, str)]
+        if all(isinstance(v, str) for v in values)
+        else None
+    )
+
+
+def apply_missing_values(text: pa.Table, table_schema: dict[str, Any]) -> pa.Table:
+    """Cells that are a missing value of their field become null (a field's `missingValues`
+    overrides the schema's). The empty string is always missing: the CSV reader makes it null.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    default = missing_values(table_schema) or [""]
+    for field in table_schema["fields"]:
+        given = missing_values(field) if "missingValues" in field else default
+        markers = [v for v in (given or [""]) if v != ""]
+        if not markers:
+            continue  # the common case: nothing to do
+        name = field["name"]
+        column = text.column(name)
+        hit = pc.is_in(column, value_set=pa.array(markers, pa.string()))
+        cleared = pc.if_else(hit, pa.scalar(None, pa.string()), column)
+        text = text.set_column(text.column_names.index(name), name, cleared)
+    return text
+
+
 def arrow_type(field: dict[str, Any]) -> pa.DataType:
     """The Arrow type of one Table Schema field; categories become dictionary-encoded strings."""
     import pyarrow as pa
@@ -89,37 +124,11 @@ def arrow_schema(table_schema: dict[str, Any]) -> pa.Schema:
     return pa.schema(fields)
 
 
-def read_csv_text(path: Path, names: list[str]) -> pa.Table:
-    """Every cell of a CSV as text (empty cell -> null), header checked against `names`."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
+def read_csv_text(path: Path, names: list[str], dialect: object = None) -> pa.Table:
+    """Every cell of a CSV as text (empty cell -> null), under the one policy of `_csv`."""
+    from . import _csv
 
-    try:
-        head = path.open("rb").read(3)
-    except OSError as error:
-        raise PackageError(f"{path.name}: cannot read ({error.strerror})") from None
-    if head.startswith(b"\xef\xbb\xbf"):
-        raise DataError(f"{path.name}:1: starts with a byte order mark; save as UTF-8 without BOM")
-    read = pacsv.ReadOptions(column_names=None, use_threads=False, block_size=1 << 26)
-    parse = pacsv.ParseOptions(newlines_in_values=True)
-    convert = pacsv.ConvertOptions(
-        column_types=dict.fromkeys(names, pa.string()),
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=True,
-        null_values=[""],
-    )
-    try:
-        table = pacsv.read_csv(path, read, parse, convert)
-    except pa.ArrowInvalid as error:
-        message = str(error).splitlines()[0]
-        if "Empty CSV file" in message:
-            raise DataError(f"{path.name}:1: the file is empty; expected a header row") from None
-        raise DataError(f"{path.name}: not a readable UTF-8 CSV ({message})") from None
-    if table.column_names != names:
-        raise DataError(
-            f"{path.name}:1: header {table.column_names} does not match the schema fields {names}"
-        )
-    return table
+    return _csv.read_table(path, names, _csv.Dialect.of(dialect))
 
 
 def _cast_categories(raw: pa.Array[Any], field: dict[str, Any]) -> tuple[pa.Array[Any], str]:
@@ -200,7 +209,7 @@ def read_csv(path: Path, table_schema: dict[str, Any]) -> pa.Table:
     import pyarrow.compute as pc
 
     schema = arrow_schema(table_schema)
-    text = read_csv_text(path, schema.names)
+    text = apply_missing_values(read_csv_text(path, schema.names), table_schema)
     columns, errors = typed_columns(text, table_schema)
     if errors:
         first = errors[0]

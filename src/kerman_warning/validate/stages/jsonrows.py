@@ -1,0 +1,107 @@
+"""Stage 5, rows against their JSON Schema (schemas/json/<name>.json, where present): the first
+JSON_HEAD rows of each table and about JSON_SAMPLE more spread over the rest."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from ..._conventions import json_schema_path
+from ..._csv import raw_bytes
+from ..._limits import MAX_JSON_BYTES
+from ..._package import parse_json, read_contained
+from ..api import Batch, Context, Table, plain
+from ..patterns import PATTERN_LINEAR, refused_patterns, row_validator
+from ..spec import declare
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Bools = npt.NDArray[np.bool_]
+
+__all__ = ["ROW_JSON_SCHEMA", "RowSchema"]
+
+JSON_HEAD = 100  # rows validated against the JSON Schema: the first JSON_HEAD ...
+JSON_SAMPLE = 100  # ... then about JSON_SAMPLE more, evenly spread over the rest
+
+ROW_JSON_SCHEMA = declare(
+    "row-json-schema",
+    "error",
+    "json-schema",
+    "Rows, as JSON objects, validate against schemas/json/<resource>.json (the first 100 rows "
+    "and about 100 more spread over the rest; `json-schema-in-sync` proves the rest).",
+    scope="datapackage",
+)
+
+
+@lru_cache(maxsize=64)
+def _checked(data: bytes) -> dict[str, Any]:
+    """A row JSON Schema, parsed and checked against the metaschema once per process."""
+    import jsonschema
+
+    schema = parse_json(data)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return schema
+
+
+class RowSchema:
+    """Validate rows, as JSON objects, against schemas/json/<name>.json: a bounded sample."""
+
+    def __init__(self, ctx: Context, table: Table) -> None:
+        self.ctx, self.table = ctx, table
+        self.validator: Any = None
+        self.stride = 0  # known once the first batch tells how long a row is
+        relative = json_schema_path(table.name)
+        try:
+            schema = _checked(read_contained(ctx.root, relative, MAX_JSON_BYTES, "MAX_JSON_BYTES"))
+        except Exception:  # missing, a FIFO, a link out, too large, broken: see json-schema-in-sync
+            return
+        for pointer, pattern, reason in refused_patterns(schema):
+            ctx.out.add(
+                PATTERN_LINEAR,
+                f"RE2 refuses the pattern ({reason}); expected a pattern that matches in "
+                "linear time (no backreference or lookaround)",
+                resource=table.name,
+                file=relative,
+                field=pointer,
+                value=pattern,
+            )
+        self.validator = row_validator(schema)
+
+    def feed(self, batch: Batch, row_bad: Bools) -> None:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if self.validator is None:
+            return
+        if not self.stride:  # rows in the file, estimated from the first batch's bytes per row
+            size = sum(len(raw_bytes(c)) + 1 for c in batch.text.values()) / max(len(batch), 1)
+            estimate = self.table.path.stat().st_size / max(size, 1.0)
+            self.stride = max(1, int(estimate // JSON_SAMPLE))
+        index = np.arange(batch.offset, batch.offset + len(batch))
+        pick = ((index < JSON_HEAD) | (index % self.stride == 0)) & ~row_bad
+        rows = np.flatnonzero(pick)
+        if len(rows) == 0:
+            return
+        arrays = {}
+        for name, column in batch.columns.items():
+            column = plain(column.take(rows))  # only the sampled rows
+            if pa.types.is_date(column.type):
+                column = pc.strftime(column, format="%Y-%m-%d")
+            arrays[name] = column
+        records = pa.table(arrays).to_pylist()
+        check = self.ctx.reporter(ROW_JSON_SCHEMA)
+        for i, record in zip(rows.tolist(), records, strict=True):
+            for error in self.validator.iter_errors(record):
+                field = str(error.absolute_path[0]) if error.absolute_path else None
+                check.problem(
+                    f"{error.message}; expected the row to satisfy "
+                    f"{json_schema_path(self.table.name)}",
+                    resource=self.table.name,
+                    file=self.table.file,
+                    row=batch.line(i),
+                    field=field,
+                    value=record.get(field) if field else None,
+                )
