@@ -59,3 +59,33 @@ def write_all(files: dict[Path, bytes]) -> None:
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace one file through a temporary file and a rename."""
     write_all({path: data})
+
+
+def read_bounded(path: Path, limit: int, limit_name: str) -> bytes:
+    """The bytes of the regular file `path`, refused if it is anything else or over `limit`.
+
+    The file is opened once and checked through its descriptor, so what is checked is what is
+    read; at most `limit + 1` bytes are ever read, whatever its size claims (limits.md).
+    """
+    import stat
+
+    from ._errors import PackageError
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)  # a FIFO must not block the open
+    try:
+        handle = os.open(path, flags)
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise PackageError(f"{path}: cannot read ({reason})") from None
+    with os.fdopen(handle, "rb") as source:
+        info = os.fstat(source.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise PackageError(f"{path}: not a regular file")
+        if info.st_size > limit:
+            raise PackageError(
+                f"{path}: {info.st_size} bytes, more than the limit of {limit} ({limit_name})"
+            )
+        data = source.read(limit + 1)
+    if len(data) > limit:
+        raise PackageError(f"{path}: more than the limit of {limit} bytes ({limit_name})")
+    return data
