@@ -187,7 +187,14 @@ def make_repo(root: Path, *, tag: str | None = "v1.0.0", with_sources: bool = Tr
     git(root, "init", "-q", "-b", "main")
     make_package(root)
     if with_sources:
-        for name in ("pyproject.toml", "README.md", "LICENSE", ".gitignore"):
+        for name in (
+            "pyproject.toml",
+            "hatch_build.py",
+            "README.md",
+            "LICENSE",
+            "DATA-LICENSE.md",
+            ".gitignore",
+        ):
             shutil.copy2(ROOT / name, root / name)
         shutil.copytree(
             ROOT / "src",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +14,7 @@ import pytest
 import kerman_warning as kw
 from kerman_warning.cli import main, parser
 
-COMMANDS = ["info", "export", "validate", "build", "diff", "release"]
+COMMANDS = ["info", "export", "validate", "build", "diff", "release", "versions"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -40,7 +42,8 @@ def test_info_lists_every_resource_with_its_row_count(capsys: pytest.CaptureFixt
     assert out.startswith(f"kerman-warning {kw.__version__}")
     for name in kw.resource_names():
         rows = kw.load(name).num_rows
-        assert any(line.split()[:3] == [name, str(rows), "rows"] for line in out.splitlines())
+        word = "row" if rows == 1 else "rows"
+        assert any(line.split()[:3] == [name, str(rows), word] for line in out.splitlines())
 
 
 def test_module_entry_point_and_version() -> None:
@@ -50,7 +53,7 @@ def test_module_entry_point_and_version() -> None:
 
 
 def test_usage_error_exits_2_without_traceback() -> None:
-    result = run("export", "events")
+    result = run("export")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
 
@@ -64,7 +67,7 @@ def test_unknown_resource_is_one_line_exit_2() -> None:
 
 def test_unreadable_package_is_one_line_exit_2(tmp_path: Path) -> None:
     (tmp_path / "datapackage.json").write_text("[", encoding="utf-8")
-    result = run("info", str(tmp_path))
+    result = run("info", "--package", str(tmp_path))
     assert result.returncode == 2
     assert "not valid JSON" in result.stderr and "Traceback" not in result.stderr
 
@@ -100,3 +103,135 @@ def test_export_csv_and_parquet_round_trip(tmp_path: Path) -> None:
 def test_export_parquet_to_stdout_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", "events", "--format", "parquet", "--output", "-"]) == 2
     assert "binary" in capsys.readouterr().err
+
+
+# --- one grammar (issue 14, point 6) ---------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_export_prints_the_published_csv_by_default() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kerman_warning", "export", "events"],
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (ROOT / "data/events.csv").read_bytes()
+
+
+def test_export_jsonl_is_one_object_per_row() -> None:
+    result = run("export", "casualties", "--format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == kw.load("casualties").num_rows
+    assert rows == kw.load("casualties").to_pylist()
+
+
+def test_export_article_writes_the_text_or_points_at_text() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kerman_warning", "export", "article"],
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode("utf-8") == kw.text()
+    refused = run("export", "article", "--format", "csv")
+    assert refused.returncode == 2
+    assert "kerman_warning.text()" in refused.stderr
+    assert refused.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "suggestion"),
+    [
+        (["exprot", "events"], "did you mean 'export'?"),
+        (["export", "evnts"], "did you mean 'events'?"),
+        (["info", "casualtes"], "did you mean 'casualties'?"),
+        (["export", "events", "--format", "jsnl"], "did you mean 'jsonl'?"),
+    ],
+)
+def test_a_mistyped_name_gets_a_suggestion(
+    args: list[str], suggestion: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        code = main(args)
+    except SystemExit as usage:  # argparse: a mistyped command or choice
+        code = int(usage.code or 0)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert suggestion in err
+    assert "Traceback" not in err
+
+
+def test_short_version_flag() -> None:
+    result = run("-V")
+    assert (result.returncode, result.stdout.strip()) == (0, f"kerman-warning {kw.__version__}")
+
+
+def test_info_table_prints_columns_types_descriptions_and_examples() -> None:
+    result = run("info", "events")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("events: ")
+    schema = kw.schema("events")
+    for field in schema["fields"]:
+        line = next(line for line in out.splitlines() if line.split()[:1] == [field["name"]])
+        assert field["type"] in line
+        assert field["description"].split()[0] in line
+    assert "evt-" in out  # an example id
+    assert "ordered vocabulary" in out  # date_precision
+
+
+def test_output_the_terminal_cannot_encode_is_escaped() -> None:
+    env = os.environ | {"PYTHONIOENCODING": "ascii"}
+    for args in (["info"], ["info", "quotes"], ["export", "article", "--format", "csv"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "kerman_warning", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+            encoding="ascii",
+        )
+        assert result.returncode in (0, 2), result.stderr
+        assert "Traceback" not in result.stderr and "UnicodeEncodeError" not in result.stderr
+    quotes = subprocess.run(
+        [sys.executable, "-m", "kerman_warning", "info", "quotes"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        encoding="ascii",
+    )
+    assert "\\u06" in quotes.stdout  # Arabic examples, escaped
+
+
+def test_one_row_is_singular() -> None:
+    out = run("info").stdout
+    assert any(line.split()[:3] == ["documents", "1", "row"] for line in out.splitlines())
+    assert " 1 rows" not in out
+    dictionary = (ROOT / "docs/data-dictionary.md").read_text(encoding="utf-8")
+    assert not re.search(r"\b1 rows\b", dictionary)
+
+
+def test_the_package_is_named_the_same_way_everywhere(
+    package_copy: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    spec = str(package_copy)
+    for args in (
+        ["info", "--package", spec],
+        ["info", "events", "--package", spec],
+        ["export", "events", "--package", spec],
+        ["validate", "--package", spec],
+        ["build", "--check", "--package", spec],
+        # the older spellings still work
+        ["info", spec],
+        ["validate", spec],
+        ["build", "--check", spec],
+        ["export", "events", "--path", spec],
+    ):
+        code = main(args)
+        # build --check: 1 only because the copy has no docs/ (derived files it would write)
+        assert code == (1 if args[0] == "build" else 0), args
+        assert capsysbinary.readouterr().err == b""

@@ -206,3 +206,13 @@ def test_local_links_resolve(page: Path) -> None:
     targets = {(page.parent / link).resolve() for link in LINK.findall(page.read_text("utf-8"))}
     missing = sorted(str(t.relative_to(ROOT)) for t in targets if not t.exists())
     assert missing == []
+
+
+def test_the_timeline_alt_text_counts_the_undated_events() -> None:
+    events = kw.load("events", columns=["event_type", "date_precision"]).to_pylist()
+    undated = [e["event_type"] for e in events if e["date_precision"] == "unknown"]
+    conditions = undated.count("condition")
+    assert sorted(set(undated)) == ["condition", "policy"] and undated.count("policy") == 1
+    words = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+    alt = README.read_text(encoding="utf-8").split("![", 1)[1].split("](", 1)[0]
+    assert f"{words[conditions]} undated conditions and the policy" in alt

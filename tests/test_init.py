@@ -37,8 +37,10 @@ def test_public_api_is_explicit() -> None:
             "load",
             "load_all",
             "load_pandas",
+            "load_polars",
             "resource_names",
             "schema",
+            "tables",
             "text",
         ]
     )

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 
 import kerman_warning as kw
+from conftest import set_cell
 from kerman_warning.tableschema import arrow_schema
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,3 +140,104 @@ def test_the_function_schema_is_not_shadowed_by_the_module() -> None:
 
     assert callable(kw.load) and callable(kw.schema)
     assert kw.schema("events")["primaryKey"] == ["event_id"]
+
+
+# --- the catalogue, column selection, polars (issue 14, point 3) ------------------------------
+
+
+def test_tables_is_the_catalogue() -> None:
+    catalogue = kw.tables()
+    assert [t.name for t in catalogue] == NAMES
+    for table in catalogue:
+        schema = kw.schema(table.name)
+        assert table.rows == kw.load(table.name).num_rows
+        assert table.title and table.description
+        assert [c.name for c in table.columns] == [f["name"] for f in schema["fields"]]
+        assert [c.type for c in table.columns] == [
+            f.get("type", "string") for f in schema["fields"]
+        ]
+        assert all(c.description for c in table.columns)
+        assert list(table.primary_key) == schema["primaryKey"]
+    precision = next(
+        c for c in catalogue[NAMES.index("events")].columns if c.name == "date_precision"
+    )
+    assert precision.ordered and precision.categories is not None
+
+
+def test_load_selects_columns_in_the_order_asked() -> None:
+    table = kw.load("events", columns=["date_start", "event_id"])
+    assert table.column_names == ["date_start", "event_id"]
+    assert table.column("event_id").equals(kw.load("events").column("event_id"))
+    assert kw.load("events", columns=["event_id"], format="csv").column_names == ["event_id"]
+    assert list(kw.load_pandas("events", columns=["event_id"]).columns) == ["event_id"]
+
+
+def test_an_unknown_column_is_a_clear_error_with_a_suggestion() -> None:
+    with pytest.raises(kw.PackageError, match="no column 'evnt_id'; did you mean 'event_id'"):
+        kw.load("events", columns=["evnt_id"])
+    with pytest.raises(kw.PackageError, match="a list of names"):
+        kw.load("events", columns="event_id")
+
+
+def test_load_polars_makes_ordered_vocabularies_enums() -> None:
+    import polars as pl
+
+    frame = kw.load_polars("events")
+    field = next(f for f in kw.schema("events")["fields"] if f["name"] == "date_precision")
+    order = [c["value"] if isinstance(c, dict) else c for c in field["categories"]]
+    assert frame.schema["date_precision"] == pl.Enum(order)
+    assert frame.schema["event_type"] == pl.Categorical()
+    assert frame.schema["date_start"] == pl.Date
+    # Enum order is the schema's order, so "at least as precise as a year" is a comparison.
+    precise = frame.filter(pl.col("date_precision") <= "year")
+    assert set(precise["date_precision"].to_list()) <= {"day", "month", "year"}
+    assert frame.height == kw.load("events").num_rows
+
+
+def test_load_polars_without_polars_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "polars", None)
+    with pytest.raises(kw.PackageError, match=r"kerman-warning\[polars\]"):
+        kw.load_polars("events")
+
+
+# --- stale data and hostile files (issue 14 point 4, issue 10 class J) -----------------------
+
+
+def test_a_csv_edited_after_the_build_is_never_served_stale(package_copy: Path) -> None:
+    set_cell(package_copy, "casualties", "cas-attack-kerman-killed", "best", "85")
+    with pytest.raises(kw.PackageError) as caught:
+        kw.load("casualties", path=package_copy)
+    message = str(caught.value)
+    assert "data/casualties.csv: changed after the last build" in message
+    assert "run `kerman-warning build`" in message and "\n" not in message
+    # The CSV itself is the source of truth: format="csv" reads the edit.
+    edited = kw.load("casualties", path=package_copy, format="csv").to_pylist()
+    assert 85 in [row["best"] for row in edited]
+
+
+def test_a_parquet_copy_that_does_not_match_its_hash_is_refused(package_copy: Path) -> None:
+    parquet = package_copy / "data/parquet/events.parquet"
+    parquet.write_bytes(parquet.read_bytes()[:-1] + b"\0")
+    with pytest.raises(kw.PackageError, match=r"does not match its hash in datapackage\.json"):
+        kw.load("events", path=package_copy)
+
+
+def test_huge_files_are_refused_before_they_are_read(package_copy: Path) -> None:
+    with (package_copy / "data/parquet/events.parquet").open("r+b") as handle:
+        handle.truncate(2 << 30)  # a sparse 2 GiB file: nothing is allocated
+    with pytest.raises(kw.PackageError, match=r"more than the limit of \d+ \(MAX_PARQUET_BYTES\)"):
+        kw.load("events", path=package_copy)
+    with (package_copy / "data/article.ar.txt").open("r+b") as handle:
+        handle.truncate(2 << 30)
+    with pytest.raises(kw.PackageError, match=r"\(MAX_FILE_BYTES\)"):
+        kw.text(path=package_copy)
+
+
+def test_a_fifo_is_not_read(package_copy: Path) -> None:
+    import os
+
+    article = package_copy / "data/article.ar.txt"
+    article.unlink()
+    os.mkfifo(article)
+    with pytest.raises(kw.PackageError):
+        kw.text(path=package_copy)

@@ -238,7 +238,12 @@ def test_a_first_release_allows_any_bump_and_prints_the_git_commands(
 ) -> None:
     no_artifacts(monkeypatch)
     repo = make_repo(tmp_path / "repo", tag=None)
+    # Nothing released yet: version 0.0.0 everywhere and no released section in the changelog.
     edit_text(repo / "src/kerman_warning/_version.py", '"1.0.0"', '"0.0.0"')
+    edit_json(repo / "datapackage.json", lambda d: d.update(version="0.0.0"))
+    changelog = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    (repo / "CHANGELOG.md").write_text(changelog.split("## [1.0.0]")[0], encoding="utf-8")
+    build(repo)
     commit_all(repo, "Not yet released")
     outcome = release("v1.0.0", repo=repo, date=DATE)  # the tag spelling is accepted too
     assert (outcome.version, outcome.previous, outcome.required) == ("1.0.0", None, None)
@@ -439,3 +444,12 @@ def test_the_real_package_passes_every_release_check(
     assert build(repo, check=True).changed == []
     report = validate(repo)
     assert report.exit_code == 0, report.render()
+
+
+def test_without_tags_the_last_release_comes_from_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git_identity: None
+) -> None:
+    repo = make_repo(tmp_path / "repo", tag=None)  # 1.0.0 released by its commit, no tag
+    rename_field(repo)
+    refused(repo, "minor", "the changes since v1.0.0 require major")
+    refused(repo, "1.0.0", "not above v1.0.0")

@@ -8,7 +8,17 @@ Importing this package is cheap: pyarrow and pandas are imported by the function
 
 from ._errors import DataError, KermanWarningError, PackageError
 from ._version import __version__
-from .load import datapackage, load, load_all, load_pandas, resource_names, schema, text
+from .load import (
+    datapackage,
+    load,
+    load_all,
+    load_pandas,
+    load_polars,
+    resource_names,
+    schema,
+    tables,
+    text,
+)
 
 __all__ = [
     "DataError",
@@ -19,7 +29,9 @@ __all__ = [
     "load",
     "load_all",
     "load_pandas",
+    "load_polars",
     "resource_names",
     "schema",
+    "tables",
     "text",
 ]

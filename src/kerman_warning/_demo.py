@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import kerman_warning as kw
+from kerman_warning._words import plural
 
 ROWS = 3
 WIDTH = 60
@@ -16,7 +17,8 @@ def _short(value: object) -> str:
 def main() -> None:
     for name in kw.resource_names():
         table = kw.load(name)
-        print(f"\n== {name}: {table.num_rows} rows x {table.num_columns} columns ==")
+        size = f"{plural(table.num_rows, 'row')} x {plural(table.num_columns, 'column')}"
+        print(f"\n== {name}: {size} ==")
         for row in table.slice(0, ROWS).to_pylist():
             print("  -", "; ".join(f"{k}={_short(v)}" for k, v in row.items() if v is not None))
     text = kw.text()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._words import plural
 from .tableschema import categories
 
 
@@ -60,7 +61,7 @@ def render(
             "",
             _cell(resource.get("description", "")),
             "",
-            f"File `{resource['path']}`, {rows[name]} rows; Parquet copy "
+            f"File `{resource['path']}`, {plural(rows[name], 'row')}; Parquet copy "
             f"`{resource.get('parquet', {}).get('path', '')}`; "
             f"primary key `{', '.join(primary_key)}`.",
         ]

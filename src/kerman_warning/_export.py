@@ -1,49 +1,151 @@
-"""Write one resource for users of other tools: CSV, Parquet or JSON (rows as JSON Schema says)."""
+"""Write one resource for users of other tools: CSV, JSON Lines, JSON or Parquet; or the text.
+
+The data written is checked first: a table comes through `load()` (the Parquet copy must match
+its hash and its CSV, see `_catalogue`), a Parquet copy is copied only after the same checks,
+and the article is `kerman_warning.text()` (checked against its SHA-256).
+
+Writing to a file is careful (`write_output`): an existing file is replaced only with
+`force=True`, and only if it is a regular file (never a FIFO, a device, a folder or a symlink);
+the replaced file's mode is kept; the parent folder must already exist; the data goes to a
+temporary file beside the target, synced, then renamed over it, and the temporary file is
+removed on every path that does not rename it.
+"""
 
 from __future__ import annotations
 
-import io
 import json
+import os
+import stat
 import sys
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from . import _limits
 from ._errors import PackageError
-from ._io import write_atomic
-from ._package import PathLike, default_root, open_package
-from .load import load
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from ._package import Package, PathLike
+
+__all__ = ["FORMATS", "export", "render", "write_output"]
+
+FORMATS = ("csv", "jsonl", "json", "parquet")
 
 
-def export(name: str, *, output: str, format: str, path: PathLike | None = None) -> None:
-    """Write resource `name` to `output` (`-` is stdout for csv and json) in `format`."""
-    package = open_package(default_root() if path is None else path)
+def _plain(table: pa.Table) -> pa.Table:
+    """Dictionary columns decoded to their values: a CSV or JSON reader sees plain strings."""
+    import pyarrow as pa
+
+    columns = [
+        c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in table.columns
+    ]
+    return pa.table(columns, names=table.column_names)
+
+
+def _jsonl(table: pa.Table) -> bytes:
+    lines = (
+        json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in _plain(table).to_pylist()
+    )
+    return "".join(lines).encode("utf-8")
+
+
+def render(package: Package, name: str, format: str | None) -> bytes:
+    """The bytes `export` writes for resource `name` of `package` in `format`."""
+    from ._catalogue import parquet_bytes, source_bytes
+    from .load import _load
+
+    resource = package.resource(name)
+    if resource.get("type") != "table":
+        if format is not None:
+            raise PackageError(
+                f"{name!r} is not a table ({resource.get('mediatype', 'no mediatype')}): "
+                f"`kerman-warning export {name}` writes it as it is, without --format; "
+                "in Python, use kerman_warning.text()"
+            )
+        return source_bytes(package, name)
+    if format in (None, "csv"):
+        return source_bytes(package, name)  # the published CSV itself, in primary-key order
     if format == "parquet":
-        if output == "-":
-            raise PackageError("Parquet is binary: give --output a file name, not -")
-        write_atomic(Path(output), package.parquet_path(name).read_bytes())
-        return
-    if format not in ("csv", "json"):
-        raise PackageError(f"format must be csv, parquet or json, not {format!r}")
-    table = load(name, path=package.root)
+        return parquet_bytes(package, name)
+    table = _load(package, name, None, "parquet")
+    if format == "jsonl":
+        return _jsonl(table)
     if format == "json":
-        rows = table.to_pylist()
-        text = json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n"
-        data = text.encode("utf-8")
-    else:
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
+        rows = _plain(table).to_pylist()
+        return (json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n").encode()
+    raise PackageError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
 
-        plain = pa.table(
-            [
-                c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c
-                for c in table.columns
-            ],
-            names=table.column_names,
+
+def export(
+    name: str,
+    *,
+    output: str = "-",
+    format: str | None = None,
+    path: PathLike | None = None,
+    force: bool = False,
+) -> None:
+    """Write resource `name` to `output` (`-`: standard output) in `format` (default csv)."""
+    from ._locate import package_at
+
+    if format == "parquet" and output == "-":
+        raise PackageError("Parquet is binary: give --output a file name, not -")
+    with package_at(path) as package:
+        data = render(package, name, format)
+    if len(data) > _limits.MAX_EXPORT_BYTES:
+        raise PackageError(
+            f"{name}: {len(data)} bytes, more than the limit of {_limits.MAX_EXPORT_BYTES} "
+            "(MAX_EXPORT_BYTES)"
         )
-        sink = io.BytesIO()
-        pacsv.write_csv(plain, sink, pacsv.WriteOptions(quoting_style="needed"))
-        data = sink.getvalue()
     if output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        write_atomic(Path(output), data)
+        write_output(output, data, force=force)
+
+
+def write_output(output: str, data: bytes, *, force: bool = False) -> None:
+    """Write `data` to the file `output` safely (see the module docstring)."""
+    if not output or "\x00" in output:
+        raise PackageError(f"--output {output!r}: not a file name")
+    target = Path(output)
+    if output.endswith(("/", os.sep)) or target.name in ("", ".", ".."):
+        raise PackageError(f"{output}: names a folder; give a file name")
+    parent = target.parent
+    if not parent.is_dir():
+        raise PackageError(f"{output}: the folder {parent} does not exist; create it first")
+    mode: int | None = None
+    try:
+        info = target.lstat()
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        raise PackageError(f"{output}: cannot inspect ({error.strerror})") from None
+    else:
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise PackageError(f"{output}: exists and is {kind}; export replaces only files")
+        if not force:
+            raise PackageError(f"{output}: exists; pass --force to replace it")
+        mode = stat.S_IMODE(info.st_mode)
+    if mode is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+    except OSError as error:
+        raise PackageError(f"{output}: cannot write in {parent} ({error.strerror})") from None
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        temporary.chmod(mode)
+        temporary.replace(target)
+    except OSError as error:
+        raise PackageError(f"{output}: cannot write ({error.strerror or error})") from None
+    finally:
+        temporary.unlink(missing_ok=True)  # a no-op once renamed

@@ -51,3 +51,37 @@ MAX_JOURNAL_BYTES = 1 * MIB
 
 # The longest text cell, in code points (the whole article has about 2,300).
 MAX_CELL_CHARS = 10_000
+
+# --- release zips (class C): checked from the central directory, then again while streaming ---
+
+# Members in a release zip. The real zip holds about 60; a zip of thousands of tiny files is an
+# inode and time attack, not a data package.
+ZIP_MAX_MEMBERS = 2_000
+
+# Bytes one member may expand to. The largest file of the package is about 20 KB; 64 MiB leaves
+# room for a package a thousand times larger while keeping a bomb from filling the disk.
+ZIP_MAX_MEMBER_BYTES = 64 * MIB
+
+# Bytes all members together may expand to (the real package: about 200 KB).
+ZIP_MAX_TOTAL_BYTES = 256 * MIB
+
+# Expanded size over compressed size, per member. Text and Parquet compress about 3-10x;
+# DEFLATE cannot exceed about 1032x, so a member that claims (or streams) more than 200x is a bomb.
+# Members smaller than ZIP_RATIO_FLOOR are exempt: an empty or tiny file has any ratio.
+ZIP_MAX_RATIO = 200
+ZIP_RATIO_FLOOR = 64 * KIB
+
+# Bytes read from a member at a time while streaming it to disk.
+ZIP_CHUNK = 64 * KIB
+
+# --- reading files of a package (class J) ---
+
+# The largest descriptor, schema, CSV or text file the library reads whole into memory. The
+# largest real file is about 20 KB; 64 MiB is ample and keeps a sparse 2 GiB file from being read.
+MAX_FILE_BYTES = 64 * MIB
+
+# --- writing files (class D) ---
+
+# The largest output `export` writes (a table of the package is a few KB; anything near this
+# means the input was not the package).
+MAX_EXPORT_BYTES = 256 * MIB

@@ -175,10 +175,12 @@ class Package:
         for resource in self.resources:
             if resource.get("name") == name:
                 return resource
-        known = ", ".join(r.get("name", "?") for r in self.resources)
-        raise PackageError(
-            f"no resource named {name!r} in {self.root / DESCRIPTOR}; known: {known}"
-        )
+        import difflib
+
+        names = [str(r.get("name", "?")) for r in self.resources]
+        close = difflib.get_close_matches(str(name), names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(names)}"
+        raise PackageError(f"no resource named {name!r} in {self.root / DESCRIPTOR}{hint}")
 
     def table(self, name: str) -> dict[str, Any]:
         resource = self.resource(name)

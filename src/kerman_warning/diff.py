@@ -20,8 +20,6 @@ Rows are compared as typed values (`kerman_warning.tableschema.read_csv`), keyed
 from __future__ import annotations
 
 import json
-import tempfile
-import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -29,9 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import _git
+from . import _git, _versions
 from ._errors import KermanWarningError, PackageError
 from ._package import DESCRIPTOR, Package, open_package
+from ._zip import extracted, is_zip, scratch
 from .tableschema import read_csv
 
 if TYPE_CHECKING:
@@ -181,36 +180,27 @@ def opened(spec: str, *, repo: Path | None = None) -> Iterator[tuple[Package, Si
     git repository that contains `repo` (default: the current folder).
     """
     path = Path(spec)
-    with tempfile.TemporaryDirectory(prefix="kerman-warning-diff-") as scratch:
+    with ExitStack() as stack:
         source: Literal["folder", "zip", "git"]
         if path.is_dir() or path.name == DESCRIPTOR:
             package, source = open_package(path), "folder"
-        elif path.is_file() and zipfile.is_zipfile(path):
-            package, source = _open_zip(path, Path(scratch)), "zip"
+        elif is_zip(path):
+            package, source = open_package(stack.enter_context(extracted(path))), "zip"
         elif path.exists():
             raise PackageError(f"{spec}: neither a package folder nor a release zip")
         else:
             where = Path.cwd() if repo is None else repo
-            if not _git.is_revision(where, spec):
+            revision = _versions.revision(where, spec)
+            if revision is None:
                 raise PackageError(
-                    f"{spec}: not a package folder, a release zip, or a git revision of {where}"
+                    f"{spec}: not a package folder, a release zip, or a git revision of {where} "
+                    "(nor a released version: see `kerman-warning versions`)"
                 )
-            _git.export(_git.toplevel(where), spec, Path(scratch))
-            package, source = open_package(Path(scratch)), "git"
+            folder = stack.enter_context(scratch("git"))
+            _git.export(_git.toplevel(where), revision, folder)
+            package, source = open_package(folder), "git"
         version = package.descriptor.get("version")
         yield package, Side(spec, source, str(version) if version is not None else None)
-
-
-def _open_zip(path: Path, scratch: Path) -> Package:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            archive.extractall(scratch)  # names with '..' or a leading '/' are neutralised
-    except (zipfile.BadZipFile, OSError) as error:
-        raise PackageError(f"{path}: cannot extract ({error})") from None
-    found = sorted(scratch.rglob(DESCRIPTOR), key=lambda p: (len(p.parts), str(p)))
-    if not found:
-        raise PackageError(f"{path}: no {DESCRIPTOR} inside the zip")
-    return open_package(found[0].parent)
 
 
 def diff(old: str, new: str, *, repo: Path | None = None) -> Diff:

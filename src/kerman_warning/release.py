@@ -4,7 +4,8 @@ Every check runs before anything is written; a refused release changes nothing:
 
 1. the git work tree is clean (nothing modified, staged or untracked);
 2. CHANGELOG.md has notes under `## [Unreleased]`;
-3. the new version is above the last release tag (`vX.Y.Z`, the highest reachable from HEAD);
+3. the new version is above the last release (found in history, `kerman_warning._versions`:
+   the commit where datapackage.json got a version CHANGELOG.md records; tags optional);
 4. no derived file is stale (`kerman-warning build --check` would change nothing);
 5. the package validates (`kerman-warning validate`);
 6. the bump is at least what `kerman-warning diff <last tag> .` requires (first release: any).
@@ -34,10 +35,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import _git
+from . import _git, _versions
 from ._errors import KermanWarningError, PackageError
 from ._io import json_bytes, sha256, write_atomic
-from ._package import DESCRIPTOR, open_package
+from ._package import DESCRIPTOR, default_root, open_package
 from ._reader import READER
 from .build import DICTIONARY, build
 from .diff import Level, bumped, diff, rank
@@ -74,7 +75,7 @@ class Release:
 
     version: str
     date: str
-    previous: str | None  # the last release tag, None for a first release
+    previous: str | None  # the last release as vX.Y.Z, None for a first release
     requested: Level
     required: Level | None  # None for a first release: nothing to compare against
     root: Path
@@ -89,7 +90,7 @@ class Release:
 
     def render(self) -> str:
         since = (
-            "first release (no earlier v* tag)"
+            "first release (no earlier release in history)"
             if self.previous is None
             else f"{self.requested} bump over {self.previous}; the changes require {self.required}"
         )
@@ -119,7 +120,7 @@ def release(
     The package must validate under the rule set `rules` ("all", or "datapackage" for a
     package that follows the standard but not this project's conventions).
     """
-    root = _git.toplevel(Path.cwd() if repo is None else Path(repo))
+    root = _git.toplevel(default_root() if repo is None else Path(repo))
     day = _release_date(date)
 
     # --- checks: nothing is written until every one has passed ---
@@ -135,9 +136,11 @@ def release(
     if current is None:
         raise ReleaseRefused(f'{version_file.relative_to(root)}: no `__version__ = "..."` line')
 
-    tags = _git.release_tags(root)
-    previous = tags[0][1] if tags else None
-    base = tags[0][0] if tags else (_git.parse_version(current["version"]) or (0, 0, 0))
+    # The last release, from history (tags optional): see kerman_warning._versions.
+    releases = _versions.released(root)
+    last = releases[-1] if releases else None
+    previous = f"v{last.version}" if last else None
+    base = last.key if last else (_git.parse_version(current["version"]) or (0, 0, 0))
     version, requested = _target(bump, base, previous)
     if _git.tag_exists(root, f"v{version}"):
         raise ReleaseRefused(f"tag v{version} already exists")
@@ -156,8 +159,9 @@ def release(
 
     required: Level | None = None
     if previous is not None:
-        # refs/tags/: the tag, even if a folder of the same name sits in the current directory.
-        changes = diff(f"refs/tags/{previous}", str(root), repo=root)
+        # The release's commit, even if a folder of the same name sits in the current directory.
+        assert last is not None
+        changes = diff(last.commit, str(root), repo=root)
         required = changes.bump
         if rank(requested) < rank(required):
             worst = next(c for c in changes.changes if c.level == required)

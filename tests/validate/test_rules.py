@@ -214,7 +214,9 @@ def _(root: Path) -> Expect:
             .update(unique=True)
         ),
     )
-    line = set_cell(root, "entities", "ent-iran", "name_en", "United States")
+    # ent-usa comes after ent-iran (rows are in primary-key order): the repeat is its line.
+    iran = get_cell(root, "entities", "ent-iran", "name_en")
+    line = set_cell(root, "entities", "ent-usa", "name_en", iran)
     refresh(root, json_schemas=True)
     return Expect("entities", line, "name_en")
 
@@ -273,15 +275,15 @@ def _(root: Path) -> Expect:
 
 @case("primary-key")
 def _(root: Path) -> Expect:
-    key = "cas-attack-kerman-killed"
-    line = set_cell(root, "casualties", "cas-attack-kerman-injured", "casualty_id", key)
+    key = "cas-attack-kerman-injured"  # the first row: the repeat is the second
+    line = set_cell(root, "casualties", "cas-attack-kerman-killed", "casualty_id", key)
     refresh(root)
     return Expect("casualties", line, "casualty_id")
 
 
 @case("unique-keys")
 def _(root: Path) -> Expect:
-    line = set_cell(root, "casualties", "cas-attack-kerman-injured", "outcome", "killed")
+    line = set_cell(root, "casualties", "cas-attack-kerman-killed", "outcome", "injured")
     refresh(root)
     return Expect("casualties", line, "outcome")
 
