@@ -8,7 +8,9 @@ Importing this package is cheap: pyarrow and pandas are imported by the function
 
 from ._errors import DataError, KermanWarningError, PackageError
 from ._version import __version__
+from .annotations import export_annotations
 from .load import datapackage, load, load_all, load_pandas, resource_names, schema, text
+from .readers import pandas_dtypes, read_csv_kwargs
 
 __all__ = [
     "DataError",
@@ -16,9 +18,12 @@ __all__ = [
     "PackageError",
     "__version__",
     "datapackage",
+    "export_annotations",
     "load",
     "load_all",
     "load_pandas",
+    "pandas_dtypes",
+    "read_csv_kwargs",
     "resource_names",
     "schema",
     "text",

@@ -14,6 +14,27 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+TEXT_LIMIT = 1 << 20  # bytes: a hand-written page build reads (README, datasheet) is far smaller
+
+
+def optional_text(path: Path, *, limit: int = TEXT_LIMIT) -> str | None:
+    """The UTF-8 text of a regular file of at most `limit` bytes; None if there is no file."""
+    from ._errors import PackageError
+
+    if not path.exists():
+        return None
+    if not path.is_file():
+        raise PackageError(f"{path}: not a regular file")
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise PackageError(f"{path}: larger than {limit} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PackageError(f"{path}: not UTF-8 (byte {error.start})") from None
+
+
 def json_bytes(value: Any) -> bytes:
     """The one JSON layout of every file this package writes: 2-space indent, UTF-8, final LF."""
     return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -1,7 +1,8 @@
 """`kerman-warning build`: derive every file that is not hand-edited, reproducibly and atomically.
 
 From the CSVs and Table Schemas it derives the Parquet copies, the JSON Schemas of rows, the
-data dictionary, and the `bytes`/`hash` of every file in `datapackage.json`. Everything is made
+data dictionary, croissant.json, the Hugging Face card (README.md's front matter), and the
+`bytes`/`hash` of every file in `datapackage.json`. Everything is made
 in memory first, then staged to temporary files, and only then renamed into place, the
 descriptor last. A build that fails leaves every previous file as it was.
 """
@@ -13,9 +14,9 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import _dictionary
+from . import _croissant, _dictionary, _hfcard
 from ._errors import PackageError
-from ._io import json_bytes, sha256, write_all
+from ._io import json_bytes, optional_text, sha256, write_all
 from ._package import DESCRIPTOR, PathLike, default_root, is_installed_copy, open_package
 from .rules import catalogue
 from .tableschema import json_schema, read_csv, sort_by_key
@@ -29,6 +30,8 @@ __all__ = ["BuildResult", "build", "derive", "row_json_schema"]
 
 DICTIONARY = "docs/data-dictionary.md"
 RULES_DOC = "docs/rules.md"  # the catalogue of `kerman-warning validate`
+DATASHEET = "docs/datasheet.md"  # hand-written; croissant.json's rai: properties come from it
+README = "README.md"  # build owns its front matter only: the Hugging Face dataset card
 # Fixed writer settings: the same input gives the same bytes with the pinned pyarrow.
 _PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",
@@ -105,6 +108,12 @@ def derive(package: Package) -> dict[str, bytes]:
         rows[name] = table.num_rows
     outputs[DICTIONARY] = _dictionary.render(descriptor, schemas, rows).encode("utf-8")
     outputs[RULES_DOC] = catalogue(format="markdown").encode("utf-8")
+    datasheet = optional_text(package.root / DATASHEET)
+    outputs[_croissant.CROISSANT] = _croissant.render(descriptor, schemas, datasheet=datasheet)
+    readme = optional_text(package.root / README)
+    if readme is not None:  # a bare package folder has no README, so no card
+        card = _hfcard.card(descriptor, schemas, rows)
+        outputs[README] = _hfcard.with_card(readme, card).encode("utf-8")
     outputs[DESCRIPTOR] = json_bytes(descriptor)  # last: written after the files it describes
     return outputs
 

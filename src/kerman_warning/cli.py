@@ -1,4 +1,4 @@
-"""The `kerman-warning` command: info, export, validate, build, diff, release.
+"""The `kerman-warning` command: info, export, export-annotations, validate, build, diff, release.
 
 Exit codes: 0 success, 1 the data is invalid (or a release is refused), 2 usage or unreadable
 input. Errors are one line on stderr; set KERMAN_WARNING_DEBUG=1 to see a traceback instead.
@@ -44,6 +44,21 @@ def _export(args: argparse.Namespace) -> int:
     from ._export import export
 
     export(args.name, output=args.output, format=args.format, path=here_or_shipped(args.path))
+    return 0
+
+
+def _export_annotations(args: argparse.Namespace) -> int:
+    from ._annotations import export_annotations
+
+    written = export_annotations(
+        format=args.format,
+        output=args.output,
+        path=here_or_shipped(args.path),
+        document=args.document,
+        force=args.force,
+    )
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 
@@ -120,6 +135,19 @@ def parser() -> argparse.ArgumentParser:
         "--output", required=True, help="file to write, or - for stdout (csv, json)"
     )
     export.add_argument("--path", type=Path, default=None, help="another copy of the package")
+
+    spans = command(
+        "export-annotations",
+        _export_annotations,
+        "Write every coded span as W3C Web Annotation, brat standoff or JSON Lines.",
+    )
+    spans.add_argument("--format", choices=["w3c", "brat", "jsonl"], required=True)
+    spans.add_argument(
+        "--output", required=True, help="file to write (brat: the .ann; the .txt goes beside it)"
+    )
+    spans.add_argument("--document", default=None, help="brat: the doc_id to write")
+    spans.add_argument("--force", action="store_true", help="replace an existing file")
+    spans.add_argument("--path", type=Path, default=None, help="another copy of the package")
 
     build = command(
         "build", _build, "Derive Parquet, JSON Schemas, hashes and the data dictionary."
