@@ -206,6 +206,8 @@ def make_repo(root: Path, *, tag: str | None = "v1.0.0", with_sources: bool = Tr
     version_file.write_text('"""Version."""\n\n__version__ = "1.0.0"\n', encoding="utf-8")
     (root / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
     (root / "CITATION.cff").write_text(CITATION, encoding="utf-8")
+    if (root / "README.md").is_file():
+        build(root)  # the copied README carries the real package's card; give it this one's
     commit_all(root, "Version 1.0.0")
     if tag is not None:
         git(root, "tag", tag)

@@ -404,6 +404,10 @@ def test_json_output_is_the_classification_and_every_change(
     document = json.loads(capsys.readouterr().out)
     assert document["bump"] == "major"
     assert document["next_version"] == "2.0.0"
+    assert document["convention"] == "datapackage"
+    # Croissant: the corrected values change existing data (MAJOR) as well.
+    assert document["bumps"]["croissant"]["bump"] == "major"
+    assert document["bumps"]["datapackage"]["next_version"] == "2.0.0"
     assert document["counts"] == {"major": 1, "minor": 1, "patch": 2, "none": 0}
     by_kind = {c["kind"]: c for c in document["changes"]}
     assert by_kind["row-added"]["key"] == {"casualty_id": "cas-later"}
@@ -422,6 +426,7 @@ def test_json_output_is_the_classification_and_every_change(
         assert set(change) == {
             "kind",
             "level",
+            "croissant_level",
             "resource",
             "field",
             "key",
@@ -501,3 +506,52 @@ def test_an_unreadable_side_is_named_as_the_user_named_it(
         diff("HEAD", str(repo), repo=repo)
     assert "kerman-warning-diff-" not in str(caught.value)
     assert main(["diff", "HEAD", str(repo), "--repo", str(repo)]) == 1
+
+
+# --- the two version conventions ------------------------------------------------------------
+
+
+def add_field(root: Path) -> None:
+    edit_json(
+        root / "schemas/events.schema.json",
+        lambda s: s["fields"].append({"name": "note", "type": "string"}),
+    )
+    edit_text(root / "data/events.csv", "event_id,date\n", "event_id,date,note\n")
+    edit_text(root / "data/events.csv", "2024-01-03\n", "2024-01-03,\n")
+    edit_text(root / "data/events.csv", "2024-01-04\n", "2024-01-04,\n")
+
+
+def requote(root: Path) -> None:
+    (root / "data/events.csv").write_text(
+        'event_id,date\n"evt-attack",2024-01-03\nevt-claim,2024-01-04\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit", "datapackage", "croissant"),
+    [
+        (add_field, "major", "minor"),  # the recipe: columns of every row change; Croissant: new
+        (correct_number, "patch", "major"),  # a fix of existing data: MAJOR for Croissant
+        (add_row, "minor", "minor"),
+        (requote, "none", "patch"),  # the same data re-serialised
+        (change_description, "patch", "patch"),
+    ],
+)
+def test_the_bump_under_both_conventions(
+    pair: tuple[Path, Path], edit: Edit, datapackage: str, croissant: str
+) -> None:
+    result = changed(pair, edit)
+    assert (result.bump, result.croissant_bump) == (datapackage, croissant)
+
+
+def test_the_text_names_the_convention_and_both_bumps(
+    pair: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, new = pair
+    add_field(new)
+    build(new)
+    assert main(["diff", str(old), str(new)]) == 0
+    text = capsys.readouterr().out
+    assert "required bump: major (1.0.0 -> 2.0.0)" in text
+    assert "convention: the Data Package version recipe (datapackage.org)" in text
+    assert "under Croissant's convention: minor (1.0.0 -> 1.1.0)" in text

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 import kerman_warning as kw
+from kerman_warning._hfcard import split_front_matter
 from test_data import coverage, covered_mask  # tests/ is on sys.path under pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,7 +140,8 @@ def measured() -> dict[str, float | int]:
 
 
 def test_readme_starts_with_the_two_setup_commands() -> None:
-    lines = README.read_text(encoding="utf-8").splitlines()
+    _, page = split_front_matter(README.read_text(encoding="utf-8"))  # the generated card
+    lines = page.splitlines()
     assert lines[0] == "# kerman-warning"
     first = lines.index("```sh")
     assert first <= 3, "the commands are the first thing in the README"

@@ -8,6 +8,7 @@ Importing this package is cheap: pyarrow and pandas are imported by the function
 
 from ._errors import DataError, KermanWarningError, PackageError
 from ._version import __version__
+from .annotations import export_annotations
 from .load import (
     datapackage,
     load,
@@ -19,6 +20,7 @@ from .load import (
     tables,
     text,
 )
+from .readers import pandas_dtypes, read_csv_kwargs
 
 __all__ = [
     "DataError",
@@ -26,10 +28,13 @@ __all__ = [
     "PackageError",
     "__version__",
     "datapackage",
+    "export_annotations",
     "load",
     "load_all",
     "load_pandas",
     "load_polars",
+    "pandas_dtypes",
+    "read_csv_kwargs",
     "resource_names",
     "schema",
     "tables",

@@ -12,7 +12,14 @@ from typing import Any
 
 from ._errors import PackageError
 from ._io import read_bounded
-from ._limits import MAX_JSON_BYTES, MAX_JSON_DEPTH, NAME_MAX_CHARS, NAME_PATTERN, PATH_MAX_CHARS
+from ._limits import (
+    MAX_JSON_BYTES,
+    MAX_JSON_DEPTH,
+    MAX_TEXT_BYTES,
+    NAME_MAX_CHARS,
+    NAME_PATTERN,
+    PATH_MAX_CHARS,
+)
 
 DESCRIPTOR = "datapackage.json"
 _HERE = Path(__file__).resolve().parent
@@ -146,6 +153,21 @@ def read_contained(root: Path, relative: object, limit: int, limit_name: str) ->
         return read_bounded(path, limit, limit_name)
     except PackageError as error:  # changed since it was checked
         raise UnsafePath(str(error).removeprefix(f"{path}: "), "too-big") from None
+
+
+def optional_text(root: Path, relative: str, limit: int = MAX_TEXT_BYTES) -> str | None:
+    """The UTF-8 text of the hand-written file `relative` (README, datasheet) inside `root`,
+    through `read_contained`; None when there is no such file (a bare package folder)."""
+    try:
+        data = read_contained(root, relative, limit, "MAX_TEXT_BYTES")
+    except UnsafePath as error:
+        if error.kind == "missing" and not (root / relative).exists():
+            return None
+        raise PackageError(f"{relative} {error.reason}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PackageError(f"{relative}: not UTF-8 (byte {error.start})") from None
 
 
 def resolve_in(root: Path, relative: object, *, what: str, existing: bool = True) -> Path:

@@ -1,7 +1,8 @@
 """`kerman-warning build`: derive every file that is not hand-edited, reproducibly and atomically.
 
 From the CSVs and Table Schemas it derives the Parquet copies, the JSON Schemas of rows, the
-data dictionary, and the `bytes`/`hash` of every file in `datapackage.json`. Resource names are
+data dictionary, the reader page, croissant.json, the Hugging Face card (README.md's front
+matter), and the `bytes`/`hash` of every file in `datapackage.json`. Resource names are
 checked as names before they name any file, and every file read or written goes through
 `_package.contained`. Everything is made in memory first, then replaced as one
 (`_transaction.replace_all`), the descriptor last: a build that fails or is killed leaves every
@@ -15,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import _dictionary, _reader
+from . import _croissant, _dictionary, _hfcard, _reader
 from ._conventions import json_schema_path, parquet_path, row_json_schema
 from ._errors import PackageError
 from ._io import json_bytes, read_bounded, sha256
@@ -27,6 +28,7 @@ from ._package import (
     default_root,
     is_installed_copy,
     open_package,
+    optional_text,
     resolve_in,
 )
 from ._transaction import locked, pending, recover, remove_stale, replace_all
@@ -43,6 +45,8 @@ __all__ = ["BuildResult", "build", "derive"]
 
 DICTIONARY = "docs/data-dictionary.md"
 RULES_DOC = "docs/rules.md"  # the catalogue of `kerman-warning validate`
+DATASHEET = "docs/datasheet.md"  # hand-written; croissant.json's rai: properties come from it
+README = "README.md"  # build owns its front matter only: the Hugging Face dataset card
 # Fixed writer settings: the same input gives the same bytes with the pinned pyarrow.
 _PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",
@@ -114,6 +118,12 @@ def derive(package: Package) -> dict[str, bytes]:
 
     outputs[RULES_DOC] = catalogue(format="markdown").encode("utf-8")
     outputs |= _reader.outputs(package, descriptor, schemas, tables)  # docs/reader.html
+    datasheet = optional_text(package.root, DATASHEET)
+    outputs[_croissant.CROISSANT] = _croissant.render(descriptor, schemas, datasheet=datasheet)
+    readme = optional_text(package.root, README)
+    if readme is not None:  # a bare package folder has no README, so no card
+        card = _hfcard.card(descriptor, schemas, rows)
+        outputs[README] = _hfcard.with_card(readme, card).encode("utf-8")
     outputs[DESCRIPTOR] = json_bytes(descriptor)  # last: written after the files it describes
     return outputs
 

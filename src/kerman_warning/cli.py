@@ -1,4 +1,5 @@
-"""The `kerman-warning` command: info, export, validate, build, diff, release, versions.
+"""The `kerman-warning` command: info, export, export-annotations, validate, build,
+diff, release, versions.
 
 One grammar: every command that works on a package names it with `--package PATH` (a folder,
 its datapackage.json, or a release zip); without it, the package this library ships (see
@@ -122,6 +123,21 @@ def _export(args: argparse.Namespace) -> int:
         path=_package_spec(args),
         force=args.force,
     )
+    return 0
+
+
+def _export_annotations(args: argparse.Namespace) -> int:
+    from ._annotations import export_annotations
+
+    written = export_annotations(
+        format=args.format,
+        output=args.output,
+        path=_package_spec(args),
+        document=args.document,
+        force=args.force,
+    )
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 
@@ -270,6 +286,19 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--output", default="-", help="file to write (default: - for stdout)")
     export.add_argument("--force", action="store_true", help="replace an existing file")
     package_option(export, "--path")
+
+    spans = command(
+        "export-annotations",
+        _export_annotations,
+        "Write every coded span as W3C Web Annotation, brat standoff or JSON Lines.",
+    )
+    spans.add_argument("--format", choices=["w3c", "brat", "jsonl"], required=True)
+    spans.add_argument(
+        "--output", required=True, help="file to write (brat: the .ann; the .txt goes beside it)"
+    )
+    spans.add_argument("--document", default=None, help="brat: the doc_id to write")
+    spans.add_argument("--force", action="store_true", help="replace an existing file")
+    package_option(spans, "--path")
 
     build = command(
         "build", _build, "Derive Parquet, JSON Schemas, hashes and the data dictionary."

@@ -12,6 +12,13 @@ revision of the repository. The classification follows the Data Package version 
 - NONE: nothing a dependent can see: a file moved with identical content, a CSV re-quoted or its
   rows reordered, the derived `bytes`/`hash`/`parquet` blocks, the `version`/`created` stamps.
 
+Croissant (MLCommons) versions datasets by another convention: PATCH = the same data
+re-serialised (or metadata corrected), MINOR = new data (fields, rows, resources), MAJOR =
+existing data changed (a value corrected, a row or field removed or renamed, a type changed).
+A value correction is a PATCH here and a MAJOR there; a new field the reverse. `diff` applies
+the Data Package recipe (this package's convention, which `release` enforces) and reports the
+bump under Croissant's convention too, for catalogues that read croissant.json.
+
 What cannot be proven compatible (a changed pattern, an unknown constraint, a non-tabular file
 whose bytes changed) is classified MAJOR: the recipe protects the dependent, not the maintainer.
 Rows are compared as typed values (`kerman_warning.tableschema.read_csv`), keyed by the primary key.
@@ -36,7 +43,17 @@ from .tableschema import read_csv
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["LEVELS", "Change", "Diff", "Side", "compare", "diff", "opened"]
+__all__ = [
+    "CONVENTIONS",
+    "LEVELS",
+    "Change",
+    "Diff",
+    "Side",
+    "compare",
+    "croissant_level",
+    "diff",
+    "opened",
+]
 
 Level = Literal["none", "patch", "minor", "major"]
 LEVELS: tuple[Level, ...] = ("none", "patch", "minor", "major")
@@ -62,6 +79,32 @@ _LOWER_BOUNDS = {"minimum", "exclusiveMinimum", "minLength"}
 _UPPER_BOUNDS = {"maximum", "exclusiveMaximum", "maxLength"}
 ROW_KINDS = ("row-added", "row-removed", "cell-changed")
 
+# The two version conventions, by name: what each calls the three levels.
+CONVENTIONS = {
+    "datapackage": "the Data Package version recipe (datapackage.org), which this package "
+    "follows: PATCH = data corrected or metadata changed, MINOR = data or resources added or a "
+    "constraint loosened, MAJOR = a field added, removed, renamed or retyped, data removed",
+    "croissant": "Croissant's convention (MLCommons): PATCH = the same data re-serialised or "
+    "metadata changed, MINOR = new fields, rows or resources, MAJOR = existing data changed",
+}
+# Under Croissant's convention, by kind of change: existing data changed is MAJOR, new data
+# MINOR, everything else (re-serialised files, moves, metadata, constraints) PATCH.
+_CROISSANT_MAJOR = {
+    "cell-changed",
+    "row-removed",
+    "resource-removed",
+    "resource-renamed",
+    "field-removed",
+    "field-renamed",
+    "field-format",
+    "resource-format",
+    "schema-format",
+    "primary-key-changed",
+    "package-identity",
+    "file-changed",
+}
+_CROISSANT_MINOR = {"field-added", "row-added", "resource-added"}
+
 
 @dataclass(frozen=True)
 class Change:
@@ -85,6 +128,7 @@ class Change:
         return {
             "kind": self.kind,
             "level": self.level,
+            "croissant_level": croissant_level(self),
             "resource": self.resource,
             "field": self.field,
             "key": self.key,
@@ -122,13 +166,21 @@ class Diff:
         """The highest level of any change: the bump the new version needs over the old."""
         return max((c.level for c in self.changes), key=_RANK.__getitem__, default="none")
 
+    @property
+    def croissant_bump(self) -> Level:
+        """The bump under Croissant's convention (see CONVENTIONS)."""
+        levels = [croissant_level(c) for c in self.changes]
+        return max(levels, key=_RANK.__getitem__, default="none")
+
     def counts(self) -> dict[str, int]:
         return {level: sum(c.level == level for c in self.changes) for level in reversed(LEVELS)}
 
-    def next_version(self) -> str | None:
-        """The version the new side should carry, from the old side's version and the bump."""
+    def next_version(self, convention: str = "datapackage") -> str | None:
+        """The version the new side should carry, from the old side's version and the bump
+        (under the Data Package recipe unless `convention` is "croissant")."""
         base = _git.parse_version(self.old.version or "")
-        return None if base is None else bumped(base, self.bump)
+        bump = self.croissant_bump if convention == "croissant" else self.bump
+        return None if base is None else bumped(base, bump)
 
     def render(self, *, format: Literal["text", "json"] = "text") -> str:
         if format == "json":
@@ -143,8 +195,17 @@ class Diff:
                     "source": self.new.source,
                     "version": self.new.version,
                 },
+                "convention": "datapackage",
                 "bump": self.bump,
                 "next_version": self.next_version(),
+                "bumps": {
+                    name: {
+                        "bump": self.bump if name == "datapackage" else self.croissant_bump,
+                        "next_version": self.next_version(name),
+                        "convention": text,
+                    }
+                    for name, text in CONVENTIONS.items()
+                },
                 "counts": self.counts(),
                 "changes": [c.as_json() for c in self.changes],
             }
@@ -152,6 +213,15 @@ class Diff:
         if format != "text":
             raise PackageError(f"format must be 'text' or 'json', not {format!r}")
         return _render_text(self)
+
+
+def croissant_level(change: Change) -> Level:
+    """The level of one change under Croissant's convention (see CONVENTIONS)."""
+    if change.kind in _CROISSANT_MAJOR:
+        return "major"
+    if change.kind in _CROISSANT_MINOR:
+        return "minor"
+    return "patch"
 
 
 def bumped(version: tuple[int, int, int], level: Level) -> str:
@@ -1037,6 +1107,11 @@ def _render_text(result: Diff) -> str:
     else:
         suffix = f" ({result.old.version} -> {following})" if following else ""
         lines.append(f"required bump: {bump}{suffix}")
+    lines.append(f"  convention: {CONVENTIONS['datapackage']}")
+    other, then = result.croissant_bump, result.next_version("croissant")
+    suffix = f" ({result.old.version} -> {then})" if then and other != "none" else ""
+    lines.append(f"under Croissant's convention: {other}{suffix}")
+    lines.append(f"  convention: {CONVENTIONS['croissant']}")
     for level in reversed(LEVELS):
         group = [c for c in result.changes if c.level == level]
         if not group:
