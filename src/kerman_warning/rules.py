@@ -1444,3 +1444,277 @@ def _first_difference(a: object, b: object, path: str = "") -> str:
             if x != y:
                 return _first_difference(x, y, f"{path}/{i}")
     return path or "/"
+
+
+# --- Factuality (FactBank) ------------------------------------------------------------------
+#
+# `categories` (stage 3) already keeps `value` and `cue_kind` to their vocabularies; these rules
+# check how the columns and the rows fit together.
+
+
+def cycles(ids: Any, parents: Any) -> Any:
+    """Rows on a cycle of parent links (`parents` holds values of `ids`, or null at a root):
+    a boolean NumPy array. Rows that merely lead into a cycle are not on it."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    n = len(ids)
+    step = np.asarray(pc.fill_null(pc.index_in(parents, value_set=ids), n).to_numpy(), np.int64)
+    jump = np.append(step, n)  # n: the root sentinel, its own parent
+    for _ in range(max(1, int(np.ceil(np.log2(n + 1))) + 1)):
+        jump = jump[jump]  # pointer doubling: after k rounds, the 2^k-th ancestor
+    # After at least n steps every walk is inside a cycle (or at the root): those rows are the
+    # cycles themselves.
+    on_cycle = np.zeros(n + 1, dtype=np.bool_)
+    on_cycle[jump[:n]] = True
+    return on_cycle[:n]
+
+
+def relation_is(c: Check, name: str, allowed: tuple[str, ...], expected: str) -> None:
+    """Flag rows of table `name` whose `source_id` is a source with a relation not in
+    `allowed` (an unknown source is the foreign-key rule's)."""
+    import pyarrow.compute as pc
+
+    table, sources = c.table(name), c.table("sources")
+    if table is None or sources is None:
+        return
+    position = pc.index_in(table.column("source_id"), value_set=sources.column("source_id"))
+    relation = _plain(sources.column("relation")).take(position)
+    c.flag(
+        table,
+        "source_id",
+        pc.and_(pc.is_valid(relation), pc.invert(pc.is_in(relation, value_set=_strings(allowed)))),
+        lambda i: (
+            f"the source's relation is {relation[i].as_py()}; expected {expected} "
+            f"({', '.join(allowed)})"
+        ),
+    )
+
+
+FACTUALITY = "factuality"
+# FactBank value -> the kind of cue that carries it (docs/datasheet.md, "Factuality").
+CUE_OF_VALUE = {
+    "CT+": "none",
+    "PR+": "hedge",
+    "PS+": "hedge",
+    "CT-": "negation",
+    "PR-": "hedged_negation",
+    "PS-": "hedged_negation",
+    "Uu": "reporting",
+}
+_CUE_WORDS = {
+    "none": "no cue (the source asserts it)",
+    "hedge": "a hedge cue",
+    "negation": "a negation cue",
+    "hedged_negation": "a hedge and a negation as its cue",
+    "reporting": "a reporting cue (the verb that hands the event to another source)",
+}
+HEARD = ("quoted", "cited", "claimant", "publisher")  # sources.relation a perspective may have
+MENTION = ("event_id", "doc_id", "start", "end")
+
+
+@rule("factuality-cue-agrees", per="batch")
+def factuality_cue_agrees(c: Check, rows: Batch) -> None:
+    """A factuality value has the kind of cue it needs, and a cue span exactly when it has a
+    cue."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    if rows.name != FACTUALITY or not rows.has("value", "cue_kind", "cue_start"):
+        return
+    kind = np.asarray(_plain(rows.column("cue_kind")).to_numpy(zero_copy_only=False), dtype=object)
+    _flag_per_value(
+        c,
+        rows,
+        "value",
+        {value: kind != cue for value, cue in CUE_OF_VALUE.items()},
+        {value: _CUE_WORDS[cue] for value, cue in CUE_OF_VALUE.items()},
+        skip=np.zeros(len(rows), dtype=np.bool_),
+        describe=lambda i: f"cue_kind {rows.value('cue_kind', i)}",
+    )
+    has_span = np.asarray(
+        pc.is_valid(rows.column("cue_start")).to_numpy(zero_copy_only=False), dtype=np.bool_
+    )
+    known = np.isin(kind, list(_CUE_WORDS))  # an unknown kind is the `categories` rule's
+    c.flag(
+        rows,
+        "cue_start",
+        known & (has_span != (kind != "none")),
+        lambda i: (
+            f"cue_kind {rows.value('cue_kind', i)} "
+            + (
+                "with a cue span; expected no cue span (or the kind of the cue)"
+                if kind[i] == "none"
+                else "without a cue span; expected the span of the words that carry the value"
+            )
+        ),
+    )
+
+
+@rule("cue-in-paragraph", per="batch")
+def cue_in_paragraph(c: Check, rows: Batch) -> None:
+    """A cue lies in the paragraph of the span it introduces or qualifies."""
+    import numpy as np
+
+    if not rows.has("doc_id", "start", "end", "exact", "cue_start", "cue_end", "cue_ar"):
+        return
+    spans = {"evidence": ("start", "end", "exact"), "cue": ("cue_start", "cue_end", "cue_ar")}
+    found: dict[str, dict[str, Any]] = {}
+    for what, (start, end, exact) in spans.items():
+        for doc, index, first, last, inside in _in_text(c, rows, start, end, exact):
+            mine = found.setdefault(doc.doc_id, {"doc": doc})
+            mine[what] = (index[inside], first[inside], last[inside])
+    for mine in found.values():
+        if "evidence" not in mine or "cue" not in mine:
+            continue
+        doc = mine["doc"]
+        lines = np.cumsum(np.frombuffer(doc.text.encode("utf-32-le"), dtype=np.uint32) == 10)
+        lines = np.concatenate([[0], lines])  # lines[k]: line breaks before offset k
+        e_index, e_first, e_last = mine["evidence"]
+        k_index, k_first, k_last = mine["cue"]
+        both, e_at, k_at = np.intersect1d(e_index, k_index, return_indices=True)
+        low = np.minimum(e_first[e_at], k_first[k_at])
+        high = np.maximum(e_last[e_at], k_last[k_at])
+        c.flag(
+            rows,
+            "cue_start",
+            both[lines[high] - lines[low] > 0],
+            lambda i: (
+                f"the cue {rows.value('cue_start', i)}:{rows.value('cue_end', i)} and the span "
+                f"{rows.value('start', i)}:{rows.value('end', i)} are in different paragraphs; "
+                "expected the cue next to the words it introduces or qualifies"
+            ),
+        )
+
+
+def _keys(table: Any, columns: tuple[str, ...]) -> Any:
+    """One string per row joining `columns` (a null where any is null)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = [_plain(table.column(name)).cast(pa.string()) for name in columns]
+    return pc.binary_join_element_wise(*parts, "\x1f")
+
+
+@rule(
+    "event-has-factuality",
+    keeps={"events": MENTION, FACTUALITY: (*MENTION, "parent_factuality_id")},
+)
+def event_has_factuality(c: Check) -> None:
+    """Every event has a perspective without a parent at its own evidence span."""
+    import pyarrow.compute as pc
+
+    events, facts = c.table("events"), c.table(FACTUALITY)
+    if events is None or facts is None:
+        return  # no factuality table (or one that could not be read): nothing to hold it to
+    roots = pc.filter(_keys(facts, MENTION), pc.is_null(facts.column("parent_factuality_id")))
+    c.flag(
+        events,
+        "event_id",
+        pc.invert(pc.is_in(_keys(events, MENTION), value_set=roots)),
+        lambda i: (
+            f"has no factuality at its evidence span {events.value('start', i)}:"
+            f"{events.value('end', i)}; expected a factuality row without a parent there (the "
+            "outlet's perspective)"
+        ),
+    )
+
+
+@rule(
+    "perspective-is-heard", keeps={FACTUALITY: ("source_id",), "sources": ("source_id", "relation")}
+)
+def perspective_is_heard(c: Check) -> None:
+    """A perspective is the outlet's or a source whose words the article reports."""
+    relation_is(c, FACTUALITY, HEARD, "a source the article reports the words of, or the outlet")
+
+
+@rule(
+    "outlet-is-outermost",
+    keeps={
+        FACTUALITY: ("source_id", "parent_factuality_id"),
+        "sources": ("source_id", "relation"),
+    },
+)
+def outlet_is_outermost(c: Check) -> None:
+    """A perspective without a parent is the outlet's."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    facts, sources = c.table(FACTUALITY), c.table("sources")
+    if facts is None or sources is None:
+        return
+    position = pc.index_in(facts.column("source_id"), value_set=sources.column("source_id"))
+    relation = _plain(sources.column("relation")).take(position)
+    outermost = pc.is_null(facts.column("parent_factuality_id"))
+    c.flag(
+        facts,
+        "source_id",
+        pc.and_(outermost, pc.not_equal(relation, pa.scalar("publisher"))),
+        lambda i: (
+            f"an outermost perspective whose source's relation is {relation[i].as_py()}; "
+            "expected the outlet's (publisher), with this source nested under the row that "
+            "reports it"
+        ),
+    )
+
+
+_NESTS = ("factuality_id", "parent_factuality_id", "source_id", "cue_kind", *MENTION)
+
+
+@rule("perspective-nests", keeps={FACTUALITY: _NESTS})
+def perspective_nests(c: Check) -> None:
+    """A nested perspective has its parent's event and mention and is reported by it."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    facts = c.table(FACTUALITY)
+    if facts is None:
+        return
+    ids = facts.column("factuality_id")
+    parent = pc.index_in(facts.column("parent_factuality_id"), value_set=ids)
+    nested = np.asarray(pc.is_valid(parent).to_numpy(zero_copy_only=False), dtype=np.bool_)
+    up = np.asarray(pc.fill_null(parent, 0).to_numpy(), dtype=np.int64)
+    mention = np.asarray(_keys(facts, MENTION).to_numpy(zero_copy_only=False), dtype=object)
+    source = np.asarray(facts.column("source_id").to_numpy(zero_copy_only=False), dtype=object)
+    kind = np.asarray(_plain(facts.column("cue_kind")).to_numpy(zero_copy_only=False), dtype=object)
+    reports = kind == "reporting"
+    elsewhere = nested & (mention != mention[up])
+    unreported = nested & ~elsewhere & ~reports[up]
+    itself = nested & ~elsewhere & ~unreported & (source == source[up])
+
+    def words(i: int) -> str:
+        p = facts.value("parent_factuality_id", i)
+        if elsewhere[i]:
+            return f"{p} is about another event or mention; expected the same event and span"
+        if unreported[i]:
+            return f"{p} has cue_kind {kind[up[i]]}; expected a parent that reports this source"
+        return f"{p} has the same source; expected the source that reports this one"
+
+    c.flag(facts, "parent_factuality_id", elsewhere | unreported | itself, words)
+    children = np.bincount(up[nested], minlength=len(facts))
+    c.flag(
+        facts,
+        "cue_kind",
+        reports & (children != 1),
+        lambda i: (
+            f"reports the event but {children[i]} perspectives are nested in it; expected "
+            "exactly one, the reported source's"
+        ),
+    )
+
+
+@rule("perspective-acyclic", keeps={FACTUALITY: ("factuality_id", "parent_factuality_id")})
+def perspective_acyclic(c: Check) -> None:
+    """Following `parent_factuality_id` never comes back to where it started."""
+    facts = c.table(FACTUALITY)
+    if facts is None:
+        return
+    c.flag(
+        facts,
+        "parent_factuality_id",
+        cycles(facts.column("factuality_id"), facts.column("parent_factuality_id")),
+        lambda i: (
+            "following parent_factuality_id from here comes back to this perspective; "
+            "expected a chain that ends at the outlet's"
+        ),
+    )
