@@ -330,9 +330,13 @@ def test_evidence_spans_match_text() -> None:
 
 
 def test_cue_spans_match_text() -> None:
-    for row in rows("quotes"):
-        start, end = int(row["cue_start"]), int(row["cue_end"])
-        assert text()[start:end] == row["cue_ar"], row["quote_id"]
+    for name, row in all_rows():
+        if row.get("cue_start"):
+            start, end = int(row["cue_start"]), int(row["cue_end"])
+            assert 0 <= start < end <= len(text()), (name, row)
+            assert text()[start:end] == row["cue_ar"], (name, start, end)
+        elif "cue_start" in row:
+            assert row["cue_end"] == row["cue_ar"] == "", (name, row)
 
 
 def test_spans_are_trimmed() -> None:
@@ -378,6 +382,163 @@ def test_indirect_statements_are_not_enclosed_in_quotation_marks() -> None:
     for row in rows("quotes"):
         if row["kind"] == "indirect":
             assert text()[int(row["start"]) - 1] != QUOTE_MARK, row["quote_id"]
+
+
+# --------------------------------------------------------------------------- factuality
+
+# FactBank value -> the kind of cue that carries it (docs/datasheet.md, "Factuality").
+CUE_OF_VALUE = {
+    "CT+": "none",
+    "PR+": "hedge",
+    "PS+": "hedge",
+    "CT-": "negation",
+    "PR-": "hedged_negation",
+    "PS-": "hedged_negation",
+    "Uu": "reporting",
+}
+SPEAKING = {"quoted", "cited", "claimant"}  # sources.relation values whose words are reported
+
+
+def mention(row: dict[str, str]) -> tuple[str, str, str]:
+    return row["doc_id"], row["start"], row["end"]
+
+
+def chain(row: dict[str, str]) -> list[dict[str, str]]:
+    """The row and its ancestors, outermost (the outlet) first."""
+    found, facts = [row], by_id("factuality")
+    while found[0]["parent_factuality_id"]:
+        found.insert(0, facts[found[0]["parent_factuality_id"]])
+        assert len(found) <= len(facts), row["factuality_id"]  # a cycle never ends
+    return found
+
+
+def paragraph(offset: int) -> int:
+    return text().count("\n", 0, offset)
+
+
+def test_factuality_vocabulary_is_factbank() -> None:
+    (field,) = (f for f in schema("factuality")["fields"] if f["name"] == "value")
+    assert [c["value"] for c in field["categories"]] == list(CUE_OF_VALUE)
+    (kinds,) = (f for f in schema("factuality")["fields"] if f["name"] == "cue_kind")
+    assert {c["value"] for c in kinds["categories"]} == set(CUE_OF_VALUE.values())
+
+
+def test_every_event_has_factuality_at_its_evidence() -> None:
+    roots = {
+        (r["event_id"], *mention(r)) for r in rows("factuality") if not r["parent_factuality_id"]
+    }
+    for event in rows("events"):
+        assert (event["event_id"], *mention(event)) in roots, event["event_id"]
+
+
+def test_factuality_value_agrees_with_its_cue() -> None:
+    for row in rows("factuality"):
+        assert row["cue_kind"] == CUE_OF_VALUE[row["value"]], row["factuality_id"]
+        assert bool(row["cue_ar"]) == (row["cue_kind"] != "none"), row["factuality_id"]
+
+
+def test_factuality_chains_nest_sources_at_one_mention() -> None:
+    sources, facts = by_id("sources"), by_id("factuality")
+    children: dict[str, list[str]] = {}
+    for row in rows("factuality"):
+        path = chain(row)
+        assert sources[path[0]["source_id"]]["relation"] == "publisher", row["factuality_id"]
+        parent_id = row["parent_factuality_id"]
+        if parent_id:
+            parent = facts[parent_id]
+            assert parent["event_id"] == row["event_id"], row["factuality_id"]
+            assert mention(parent) == mention(row), row["factuality_id"]
+            assert parent["source_id"] != row["source_id"], row["factuality_id"]
+            children.setdefault(parent_id, []).append(row["factuality_id"])
+    for row in rows("factuality"):
+        # A source that reports the event hands it to exactly one other source.
+        expected = 1 if row["cue_kind"] == "reporting" else 0
+        assert len(children.get(row["factuality_id"], [])) == expected, row["factuality_id"]
+
+
+def test_perspective_sources_are_heard() -> None:
+    sources = by_id("sources")
+    for row in rows("factuality"):
+        relation = sources[row["source_id"]]["relation"]
+        assert relation in SPEAKING or relation == "publisher", row["factuality_id"]
+
+
+def test_outlet_cues_are_the_cues_of_the_quotes_they_introduce() -> None:
+    facts = by_id("factuality")
+    cues = {(q["source_id"], q["cue_start"], q["cue_end"]) for q in rows("quotes")}
+    for row in rows("factuality"):
+        parent = facts.get(row["parent_factuality_id"])
+        if parent is not None and not parent["parent_factuality_id"]:
+            assert (row["source_id"], parent["cue_start"], parent["cue_end"]) in cues, row[
+                "factuality_id"
+            ]
+
+
+def test_cues_are_in_the_paragraph_of_their_mention() -> None:
+    for row in rows("factuality"):
+        if row["cue_start"]:
+            assert paragraph(int(row["cue_start"])) == paragraph(int(row["start"]))
+            assert paragraph(int(row["cue_end"])) == paragraph(int(row["end"]))
+
+
+def test_event_source_is_on_its_main_chain() -> None:
+    facts = rows("factuality")
+    for event in rows("events"):
+        on_chain = {
+            r["source_id"]
+            for r in facts
+            if r["event_id"] == event["event_id"] and mention(r) == mention(event)
+        }
+        assert event["source_id"] in on_chain, event["event_id"]
+
+
+def test_further_mentions_add_a_perspective() -> None:
+    events = by_id("events")
+    seen: dict[str, set[tuple[tuple[str, ...], str]]] = {}
+    for row in rows("factuality"):
+        if mention(row) == mention(events[row["event_id"]]):
+            sources = tuple(r["source_id"] for r in chain(row))
+            seen.setdefault(row["event_id"], set()).add((sources, row["value"]))
+    further: dict[tuple[str, str, str, str], set[tuple[tuple[str, ...], str]]] = {}
+    for row in rows("factuality"):
+        if mention(row) != mention(events[row["event_id"]]):
+            sources = tuple(r["source_id"] for r in chain(row))
+            further.setdefault((row["event_id"], *mention(row)), set()).add((sources, row["value"]))
+    for (event_id, *_), perspectives in further.items():
+        assert perspectives - seen[event_id], event_id
+
+
+def test_negative_states_are_certain_not_negated() -> None:
+    # The value is of the event as coded: an asserted absence or failure is CT+ (datasheet).
+    facts = {r["event_id"]: r for r in rows("factuality") if not r["parent_factuality_id"]}
+    for event_id in ("evt-condition-not-ally", "evt-condition-no-relations", "evt-failure-iran"):
+        assert facts[event_id]["value"] == "CT+", event_id
+
+
+# --------------------------------------------------------------------------- references
+
+
+def test_references_can_be_followed() -> None:
+    for row in rows("references"):
+        assert row["url"].startswith("https://") or (row["url"] == "" and " " in row["locator"])
+        for value in row.values():
+            assert "not published" not in value, row["ref_id"]
+
+
+def test_identifiers_cite_their_public_records() -> None:
+    references = by_id("references")
+    records = {
+        "wikidata_id": ("ids_ref_id", "ids_confidence", "https://www.wikidata.org/wiki/{}"),
+        "geonames_id": ("ids_ref_id", "ids_confidence", "https://www.geonames.org/{}"),
+    }
+    for row in rows("entities"):
+        for column, (ref, confidence, url) in records.items():
+            if row[column]:
+                reference = references[row[ref]]
+                assert reference["url"] == url.format(row[column]), row["entity_id"]
+                assert reference["confidence"] == row[confidence], row["entity_id"]
+        if row["latitude"]:
+            assert references[row["coords_ref_id"]]["url"], row["entity_id"]
 
 
 # --------------------------------------------------------------------------- casualties

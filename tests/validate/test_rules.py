@@ -506,6 +506,79 @@ def _(root: Path) -> Expect:
     )
 
 
+# --- Factuality (FactBank) -------------------------------------------------------------------
+
+
+@case("factuality-cue-agrees")
+def _(root: Path) -> Expect:
+    line = set_cell(root, "factuality", "fac-warning-us-iran-us-official", "value", "PS+")
+    refresh(root)
+    return Expect("factuality", line, "value")
+
+
+@case("cue-in-paragraph")
+def _(root: Path) -> Expect:
+    # The official's "added" (وأضاف) of the second paragraph, moved to his "said" (قال) of the
+    # first: a real cue of the text, but not the one that introduces this mention.
+    assert get_cell(root, "factuality", "fac-plot-isis-p2-cnn", "cue_ar") == "وأضاف"
+    set_cell(root, "factuality", "fac-plot-isis-p2-cnn", "cue_ar", "قال")
+    set_cell(root, "factuality", "fac-plot-isis-p2-cnn", "cue_start", "297")
+    line = set_cell(root, "factuality", "fac-plot-isis-p2-cnn", "cue_end", "300")
+    refresh(root)
+    return Expect("factuality", line, "cue_start")
+
+
+@case("event-has-factuality")
+def _(root: Path) -> Expect:
+    header, rows = read_rows(root, "factuality")
+    write_rows(root, "factuality", header, [r for r in rows if r[1] != "evt-request-comment-cnn"])
+    refresh(root)
+    return Expect("events", line_of(root, "events", "evt-request-comment-cnn"), "event_id")
+
+
+@case("perspective-is-heard")
+def _(root: Path) -> Expect:
+    line = set_cell(
+        root, "factuality", "fac-attacks-militias-officials", "source_id", "src-iran-un-mission"
+    )
+    refresh(root)
+    return Expect("factuality", line, "source_id")
+
+
+@case("outlet-is-outermost")
+def _(root: Path) -> Expect:
+    line = set_cell(root, "factuality", "fac-report-wsj-cnn", "source_id", "src-wsj")
+    refresh(root)
+    return Expect("factuality", line, "source_id")
+
+
+@case("perspective-nests")
+def _(root: Path) -> Expect:
+    # The outlet asserts the warning instead of reporting the official: the official's row
+    # is then nested in a perspective that does not report it.
+    for column, value in (("value", "CT+"), ("cue_kind", "none"), ("cue_ar", "")):
+        set_cell(root, "factuality", "fac-warning-us-iran-cnn", column, value)
+    set_cell(root, "factuality", "fac-warning-us-iran-cnn", "cue_start", "")
+    set_cell(root, "factuality", "fac-warning-us-iran-cnn", "cue_end", "")
+    refresh(root)
+    line = line_of(root, "factuality", "fac-warning-us-iran-us-official")
+    return Expect("factuality", line, "parent_factuality_id")
+
+
+@case("perspective-acyclic")
+def _(root: Path) -> Expect:
+    line = set_cell(
+        root,
+        "factuality",
+        "fac-warning-us-iran-us-official",
+        "parent_factuality_id",
+        "fac-warning-us-iran-us-official",
+    )
+    refresh(root)
+    # Its own parent does not report it, and the outlet's row is left without its child.
+    return Expect("factuality", line, "parent_factuality_id", also=frozenset({"perspective-nests"}))
+
+
 # --- The tests -------------------------------------------------------------------------------
 
 

@@ -134,7 +134,7 @@ def test_text_report_is_a_table_per_rule(package_copy: Path) -> None:
     refresh(package_copy)
     text = validate(package_copy).render(format="text")
     lines = text.splitlines()
-    assert lines[1] == "INVALID: 1 error, 0 warnings (10 tables, 99 rows)"
+    assert lines[1] == "INVALID: 1 error, 0 warnings (11 tables, 137 rows)"
     assert lines[3].startswith("casualty-bounds (error, stage 4): ")
     assert lines[4].split() == ["where", "field", "value", "problem"]
     assert lines[5].split()[:3] == [f"data/casualties.csv:{line}", "high", "283"]

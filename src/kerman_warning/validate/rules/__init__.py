@@ -4,13 +4,14 @@ attached with `@RULE.each_batch` or `@RULE.at_end(keeps=...)`; see CONTRIBUTING.
 
 from __future__ import annotations
 
-from . import casualties, entities, events, provenance, repository, spans, text
+from . import casualties, entities, events, factuality, provenance, repository, spans, text
 from .spans import load_documents
 
 __all__ = [
     "casualties",
     "entities",
     "events",
+    "factuality",
     "load_documents",
     "provenance",
     "repository",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..api import Batch, Reporter, plain, selected
+from ..api import Batch, Reporter, Table, plain, selected
 from ..spec import BatchCheck
 
 SPANS = (("start", "end", "exact"), ("cue_start", "cue_end", "cue_ar"))  # evidence, quote cue
@@ -135,3 +135,53 @@ def ordered(table: str | None, columns: tuple[str, ...]) -> BatchCheck:
 
     check.__doc__ = f"{expected} where given" + (f" in {table}." if table else ".")
     return check
+
+
+def cycles(ids: Any, parents: Any) -> Any:
+    """Rows on a cycle of parent links (`parents` holds values of `ids`, or null at a root), as
+    a boolean NumPy array; rows that merely lead into a cycle are not on it."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    n = len(ids)
+    step = np.asarray(pc.fill_null(pc.index_in(parents, value_set=ids), n).to_numpy(), np.int64)
+    jump = np.append(step, n)  # n: the root sentinel, its own parent
+    for _ in range(max(1, int(np.ceil(np.log2(n + 1))) + 1)):
+        jump = jump[jump]  # pointer doubling: after k rounds, the 2^k-th ancestor
+    # After at least n steps every walk is inside a cycle (or at the root): those rows are the
+    # cycles themselves.
+    on_cycle = np.zeros(n + 1, dtype=np.bool_)
+    on_cycle[jump[:n]] = True
+    return on_cycle[:n]
+
+
+def relation_is(
+    c: Reporter, name: str, allowed: tuple[str, ...], expected: str, *, who: str = "source"
+) -> None:
+    """Flag rows of table `name` whose `source_id` (the row's `who`) is a source with a
+    `relation` outside `allowed` (an unknown source is the foreign-key rule's)."""
+    import pyarrow.compute as pc
+
+    table, sources = c.table(name), c.table("sources")
+    if table is None or sources is None:
+        return
+    position = pc.index_in(table.column("source_id"), value_set=sources.column("source_id"))
+    relation = plain(sources.column("relation")).take(position)
+    c.flag(
+        table,
+        "source_id",
+        pc.and_(pc.is_valid(relation), pc.invert(pc.is_in(relation, value_set=_strings(allowed)))),
+        lambda i: (
+            f"the {who}'s relation is {relation[i].as_py()}; expected {expected} "
+            f"({', '.join(allowed)})"
+        ),
+    )
+
+
+def joined(table: Table, columns: tuple[str, ...]) -> Any:
+    """One string per row joining `columns` (null where any is null): a composite key."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = [plain(table.column(name)).cast(pa.string()) for name in columns]
+    return pc.binary_join_element_wise(*parts, "\x1f")
