@@ -7,16 +7,15 @@ from pathlib import Path
 import pytest
 
 import kerman_warning as kw
-from conftest import ROOT, csv_path, read_rows, write_rows
-from kerman_warning._order import row_order_problems, sorted_csv
-from kerman_warning._package import open_package
+from conftest import ROOT, csv_path, read_rows, refresh, write_rows
 from kerman_warning.cli import main
+from kerman_warning.validate import validate
 
 NAMES = kw.resource_names()
 
 
 def test_the_real_csvs_are_in_primary_key_order() -> None:
-    assert row_order_problems(open_package(ROOT)) == []
+    assert not [p for p in validate(ROOT).problems if p.rule == "row-order"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -35,14 +34,31 @@ def test_csv_parquet_and_export_agree_row_for_row(
 def test_a_row_out_of_order_is_named_by_file_and_line(package_copy: Path) -> None:
     header, rows = read_rows(package_copy, "events")
     lines = write_rows(package_copy, "events", header, [rows[1], rows[0], *rows[2:]])
-    (problem,) = row_order_problems(open_package(package_copy))
-    assert (problem.resource, problem.file, problem.line) == ("events", "data/events.csv", lines[1])
-    assert problem.key == (rows[0][0],)
-    assert problem.message().startswith(f"data/events.csv:{lines[1]}: key ")
-    # sorted_csv puts it back exactly as it was.
-    path = csv_path(package_copy, "events")
-    fixed = sorted_csv(path.read_text(encoding="utf-8"), kw.schema("events"))
-    assert fixed == csv_path(ROOT, "events").read_text(encoding="utf-8")
+    refresh(package_copy)
+    (problem,) = [p for p in validate(package_copy).problems if p.rule == "row-order"]
+    assert (problem.resource, problem.file, problem.row) == ("events", "data/events.csv", lines[1])
+    assert problem.message == (
+        f"key {rows[0][0]!r} comes after {rows[1][0]!r}; expected the rows in primary-key order "
+        "(event_id ascending)"
+    )
+
+
+def test_the_order_carries_across_batches(
+    package_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last row of one streamed batch is compared with the first of the next."""
+    from kerman_warning.validate import engine
+
+    monkeypatch.setattr(engine, "BLOCK", 2048)  # events.csv is parsed in several blocks ...
+    monkeypatch.setattr(engine, "WORK", 1)  # ... and each block is a batch of its own
+    assert csv_path(package_copy, "events").stat().st_size > 3 * 2048
+    header, rows = read_rows(package_copy, "events")
+    write_rows(package_copy, "events", header, rows[::-1])
+    refresh(package_copy)
+    report = validate(package_copy)
+    shown = [p.row for p in report.problems if p.rule == "row-order"]
+    omitted = sum(o.count for o in report.omitted if o.rule == "row-order")
+    assert len(shown) + omitted == len(rows) - 1  # every row but the first, batch starts too
 
 
 def test_the_row_order_is_documented() -> None:

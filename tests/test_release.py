@@ -350,6 +350,7 @@ def test_a_good_release_writes_everything_and_verifiable_artifacts(repo: Path) -
         assert "kerman-warning-1.1.0/schemas/casualties.schema.json" in names
         assert "kerman-warning-1.1.0/data/casualties.csv" in names
         assert "kerman-warning-1.1.0/CITATION.cff" in names
+        assert "kerman-warning-1.1.0/croissant.json" in names
     rebuilt = release_module._package_zip(repo, "kerman-warning-1.1.0", dt.date(2024, 2, 1))
     assert rebuilt == archive.read_bytes()
     assert diff(str(archive), str(repo)).bump == "none"

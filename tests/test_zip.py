@@ -88,6 +88,13 @@ def test_every_command_takes_a_release_zip(
     assert leftovers(private_tmp) == []
 
 
+def test_the_zip_carries_the_catalogue_metadata_it_is_checked_against(release_zip: Path) -> None:
+    with zipfile.ZipFile(release_zip) as archive:
+        names = set(archive.namelist())
+    for relative in ("croissant.json", "docs/datasheet.md", "DATA-LICENSE.md", "LICENSE"):
+        assert f"kerman-warning-1.0.0/{relative}" in names
+
+
 def test_validate_names_the_zip_not_the_scratch_folder(
     release_zip: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

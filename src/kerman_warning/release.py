@@ -36,11 +36,12 @@ from pathlib import Path
 from typing import Any
 
 from . import _git, _versions
+from ._croissant import CROISSANT
 from ._errors import KermanWarningError, PackageError
 from ._io import json_bytes, sha256, write_atomic
 from ._package import DESCRIPTOR, default_root, open_package
 from ._reader import READER
-from .build import DICTIONARY, build
+from .build import DATASHEET, DICTIONARY, build
 from .diff import Level, bumped, diff, rank
 
 __all__ = ["Release", "ReleaseRefused", "release"]
@@ -50,7 +51,20 @@ CITATION = "CITATION.cff"
 DEFAULT_VERSION_FILE = "src/kerman_warning/_version.py"
 SUMS = "SHA256SUMS"
 # The folders and files of the data package that go into the release zip.
-ZIP_PARTS = (DESCRIPTOR, "data", "schemas", DICTIONARY, READER, "LICENSE", CITATION)
+# What a release zip holds: the package, its generated and hand-written documentation, and the
+# licences of the code and the data (croissant.json is checked against the datasheet).
+ZIP_PARTS = (
+    DESCRIPTOR,
+    "data",
+    "schemas",
+    CROISSANT,
+    DICTIONARY,
+    DATASHEET,
+    READER,
+    "LICENSE",
+    "DATA-LICENSE.md",
+    CITATION,
+)
 
 _UNRELEASED = re.compile(r"^## \[unreleased\][ \t]*$", re.IGNORECASE | re.MULTILINE)
 _LEVEL2 = re.compile(r"^## ", re.MULTILINE)

@@ -579,6 +579,57 @@ def _(root: Path) -> Expect:
     return Expect("factuality", line, "parent_factuality_id", also=frozenset({"perspective-nests"}))
 
 
+@case("row-order")
+def _(root: Path) -> Expect:
+    header, rows = read_rows(root, "events")
+    lines = write_rows(root, "events", header, [rows[1], rows[0], *rows[2:]])
+    refresh(root)
+    return Expect("events", lines[1], "event_id")
+
+
+# --- Catalogue metadata ----------------------------------------------------------------------
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def with_metadata(root: Path) -> None:
+    """The copy gets the checkout's croissant.json, README, datasheet and CITATION.cff."""
+    import shutil
+
+    for relative in ("croissant.json", "README.md", "docs/datasheet.md", "CITATION.cff"):
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPOSITORY / relative, root / relative)
+
+
+@case("metadata-agrees")
+def _(root: Path) -> Expect:
+    with_metadata(root)
+    path = root / "CITATION.cff"
+    path.write_text(
+        path.read_text("utf-8").replace("license: ODC-By-1.0", "license: CC-BY-4.0"), "utf-8"
+    )
+    return Expect(None, None, None)
+
+
+@case("catalogue-files-fresh")
+def _(root: Path) -> Expect:
+    with_metadata(root)
+    edit_json(root / "croissant.json", lambda c: c.update(description="Something else."))
+    return Expect(None, None, "/description")
+
+
+def test_the_card_is_checked_too(package_copy: Path) -> None:
+    with_metadata(package_copy)
+    assert validate(package_copy).problems == []
+    readme = package_copy / "README.md"
+    readme.write_text(
+        readme.read_text("utf-8").replace("size_categories:", "size_categories:\n- 1M<n<10M", 1),
+        "utf-8",
+    )
+    report = validate(package_copy)
+    assert {(p.rule, p.file) for p in report.problems} == {("catalogue-files-fresh", "README.md")}
+
+
 # --- The tests -------------------------------------------------------------------------------
 
 

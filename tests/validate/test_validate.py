@@ -661,12 +661,13 @@ def test_a_row_longer_than_a_parser_block_late_in_a_big_file(package_copy: Path)
     template, more = rows[0], []
     for i in range(4000):  # a few megabytes of ordinary rows first
         row = list(template)
-        row[0] = f"ref-filler-{i}"
+        row[0] = f"ref-filler-{i:05d}"
         more.append(row)
     long_row = list(template)
-    long_row[0] = "ref-long"
+    long_row[0] = "ref-zzz-long"  # the last in primary-key order, so the last in the file
     long_row[header.index("note")] = "و" * 1_500_000  # 3 MB of UTF-8 in one cell
-    lines = write_rows(package_copy, "references", header, [*rows, *more, long_row])
+    ordered = sorted([*rows, *more], key=lambda row: row[0])
+    lines = write_rows(package_copy, "references", header, [*ordered, long_row])
     refresh(package_copy)
     report = validate(package_copy)
     no_crash(report)

@@ -4,7 +4,18 @@ attached with `@RULE.each_batch` or `@RULE.at_end(keeps=...)`; see CONTRIBUTING.
 
 from __future__ import annotations
 
-from . import casualties, entities, events, factuality, provenance, repository, spans, text
+from . import (
+    casualties,
+    entities,
+    events,
+    factuality,
+    metadata,
+    order,
+    provenance,
+    repository,
+    spans,
+    text,
+)
 from .spans import load_documents
 
 __all__ = [
@@ -13,6 +24,8 @@ __all__ = [
     "events",
     "factuality",
     "load_documents",
+    "metadata",
+    "order",
     "provenance",
     "repository",
     "spans",
