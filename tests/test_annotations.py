@@ -235,7 +235,7 @@ def test_jsonl_reads_back_into_the_same_spans(
 def test_an_existing_file_is_replaced_only_with_force(tmp_path: Path) -> None:
     target = tmp_path / "spans.jsonl"
     target.write_text("keep\n", encoding="utf-8")
-    with pytest.raises(PackageError, match="exists; give --force"):
+    with pytest.raises(PackageError, match="exists; pass --force"):
         kw.export_annotations("jsonl", target)
     assert target.read_text(encoding="utf-8") == "keep\n"
     kw.export_annotations("jsonl", target, force=True)
@@ -260,7 +260,7 @@ def test_a_non_regular_file_is_never_replaced(tmp_path: Path, kind: str) -> None
         target.symlink_to(tmp_path / "real")
     else:
         os.mkfifo(target)
-    with pytest.raises(PackageError, match="not a regular file"):
+    with pytest.raises(PackageError, match=r"exists and is (a folder|not a regular file)"):
         kw.export_annotations("jsonl", target, force=True)
     if kind == "symlink":
         assert (tmp_path / "real").read_text(encoding="utf-8") == "x"
@@ -269,7 +269,7 @@ def test_a_non_regular_file_is_never_replaced(tmp_path: Path, kind: str) -> None
 @pytest.mark.parametrize(
     ("format", "output", "message"),
     [
-        ("jsonl", "missing/spans.jsonl", "no such folder"),
+        ("jsonl", "missing/spans.jsonl", "does not exist; create it first"),
         ("brat", "spans.txt", "an .ann file"),
         ("csv", "spans.csv", "format must be one of w3c, brat, jsonl"),
     ],
@@ -286,6 +286,6 @@ def test_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["export-annotations", "--format", "w3c", "--output", str(target)]) == 0
     assert capsys.readouterr().out == f"wrote {target}\n"
     assert main(["export-annotations", "--format", "w3c", "--output", str(target)]) == 2
-    assert "exists; give --force to replace it" in capsys.readouterr().err
+    assert "exists; pass --force to replace it" in capsys.readouterr().err
     arguments = ["export-annotations", "--format", "w3c", "--output", str(target), "--force"]
     assert main(arguments) == 0

@@ -265,17 +265,6 @@ def read_jsonl(data: str) -> list[tuple[str, str, int, int, str]]:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def _writable(target: Path, *, force: bool) -> None:
-    """Refuse a target that exists (without `force`), is not a regular file, or whose folder
-    does not exist."""
-    if target.is_symlink() or (target.exists() and not target.is_file()):
-        raise PackageError(f"{target}: exists and is not a regular file; not replaced")
-    if target.exists() and not force:
-        raise PackageError(f"{target}: exists; give --force to replace it")
-    if not target.parent.is_dir():
-        raise PackageError(f"{target.parent}: no such folder")
-
-
 def export_annotations(
     *,
     format: str,
@@ -287,22 +276,23 @@ def export_annotations(
     """Write every span of the package at `path` (default: the shipped one) to `output` as
     `format` (w3c, brat or jsonl) and return the files written. brat writes one document:
     `output` must end in `.ann` and its text goes beside it as `.txt`."""
-    from ._io import json_bytes, write_all
-    from ._package import default_root, open_package
+    from ._export import check_output, write_output
+    from ._io import json_bytes
+    from ._locate import package_at
 
     if format not in FORMATS:
         raise PackageError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
-    package = open_package(default_root() if path is None else path)
     target = Path(output)
     if format == "brat" and target.suffix != ".ann":
         raise PackageError(f"{target}: a brat export is an .ann file (its .txt goes beside it)")
     targets = [target.with_suffix(".txt"), target] if format == "brat" else [target]
-    for each in targets:
-        _writable(each, force=force)
-    found, texts = spans(path=package.root)
+    for each in targets:  # every file checked before any is written
+        check_output(str(each), force=force)
+    with package_at(path) as package:
+        descriptor = package.descriptor
+        found, texts = spans(path=package.root)
     files: dict[Path, bytes] = {}
     if format == "w3c":
-        descriptor = package.descriptor
         base = f"urn:{descriptor.get('name', 'package')}:{descriptor.get('version', '0')}:"
         label = f"Coded spans of {descriptor.get('title', descriptor.get('name', ''))}"
         files[target] = json_bytes(w3c(found, texts, base=base, label=label))
@@ -318,5 +308,6 @@ def export_annotations(
         mine = [span for span in found if span.doc_id == document]
         files[targets[0]] = texts[document].encode("utf-8")
         files[target] = brat(mine, texts[document]).encode("utf-8")
-    write_all(files)
+    for each, data in files.items():
+        write_output(str(each), data, force=force)
     return list(files)

@@ -17,7 +17,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
 
     from ._package import Package, PathLike
 
-__all__ = ["FORMATS", "export", "render", "write_output"]
+__all__ = ["FORMATS", "check_output", "export", "render", "write_output"]
 
 FORMATS = ("csv", "jsonl", "json", "parquet")
 
@@ -105,8 +104,11 @@ def export(
         write_output(output, data, force=force)
 
 
-def write_output(output: str, data: bytes, *, force: bool = False) -> None:
-    """Write `data` to the file `output` safely (see the module docstring)."""
+def check_output(output: str, *, force: bool = False) -> int:
+    """Refuse an `output` that `write_output` must not write; else the mode the file will have
+    (the mode of the file it replaces, or a new file's)."""
+    from ._io import new_file_mode
+
     if not output or "\x00" in output:
         raise PackageError(f"--output {output!r}: not a file name")
     target = Path(output)
@@ -115,35 +117,31 @@ def write_output(output: str, data: bytes, *, force: bool = False) -> None:
     parent = target.parent
     if not parent.is_dir():
         raise PackageError(f"{output}: the folder {parent} does not exist; create it first")
-    mode: int | None = None
     try:
         info = target.lstat()
     except FileNotFoundError:
-        pass
+        return new_file_mode()
     except OSError as error:
         raise PackageError(f"{output}: cannot inspect ({error.strerror})") from None
-    else:
-        if not stat.S_ISREG(info.st_mode):
-            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            raise PackageError(f"{output}: exists and is {kind}; export replaces only files")
-        if not force:
-            raise PackageError(f"{output}: exists; pass --force to replace it")
-        mode = stat.S_IMODE(info.st_mode)
-    if mode is None:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise PackageError(f"{output}: exists and is {kind}; export replaces only files")
+    if not force:
+        raise PackageError(f"{output}: exists; pass --force to replace it")
+    return stat.S_IMODE(info.st_mode)
+
+
+def write_output(output: str, data: bytes, *, force: bool = False) -> None:
+    """Write `data` to the file `output` safely (see the module docstring)."""
+    from ._io import stage
+
+    mode = check_output(output, force=force)
+    target = Path(output)
     try:
-        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+        temporary = stage(target, data, mode=mode)
     except OSError as error:
-        raise PackageError(f"{output}: cannot write in {parent} ({error.strerror})") from None
-    temporary = Path(name)
+        raise PackageError(f"{output}: cannot write ({error.strerror or error})") from None
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        temporary.chmod(mode)
         temporary.replace(target)
     except OSError as error:
         raise PackageError(f"{output}: cannot write ({error.strerror or error})") from None

@@ -19,8 +19,10 @@ def json_bytes(value: Any) -> bytes:
     return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _stage(path: Path, data: bytes) -> Path:
-    """Write `data` to a synced temporary file beside `path`, readable as a normal file is."""
+def stage(path: Path, data: bytes, *, mode: int | None = None) -> Path:
+    """Write `data` to a synced temporary file beside `path` and return it, with `mode` (by
+    default, the mode a new file gets: readable as a normal file is); renaming it is the
+    caller's."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     temporary = Path(name)
@@ -29,13 +31,18 @@ def _stage(path: Path, data: bytes) -> Path:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        temporary.chmod(0o666 & ~umask)  # mkstemp makes 0600; a data file is for everyone
+        temporary.chmod(new_file_mode() if mode is None else mode)  # mkstemp makes 0600
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     return temporary
+
+
+def new_file_mode() -> int:
+    """The mode `open()` would give a new file here (0666 less the umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_all(files: dict[Path, bytes]) -> None:
@@ -47,7 +54,7 @@ def write_all(files: dict[Path, bytes]) -> None:
     staged: list[tuple[Path, Path]] = []
     try:
         for path, data in files.items():
-            staged.append((_stage(path, data), path))
+            staged.append((stage(path, data), path))
     except BaseException:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
