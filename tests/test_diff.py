@@ -555,3 +555,11 @@ def test_the_text_names_the_convention_and_both_bumps(
     assert "required bump: major (1.0.0 -> 2.0.0)" in text
     assert "convention: the Data Package version recipe (datapackage.org)" in text
     assert "under Croissant's convention: minor (1.0.0 -> 1.1.0)" in text
+
+
+def test_a_huge_file_on_either_side_is_refused_before_it_is_read(pair: tuple[Path, Path]) -> None:
+    old, new = pair
+    with (new / "data/casualties.csv").open("r+b") as handle:
+        handle.truncate(2 << 30)  # a sparse 2 GiB file: nothing is allocated, nothing read
+    with pytest.raises(PackageError, match=r"more than the limit of \d+ \(MAX_FILE_BYTES\)"):
+        diff(str(old), str(new))

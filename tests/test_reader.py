@@ -176,6 +176,17 @@ def test_a_text_that_is_not_utf8_is_one_clear_error(tmp_path: Path) -> None:
         _reader.outputs(open_package(root), {}, {}, kw.load_all(path=root))
 
 
+def test_a_huge_text_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    from conftest import copy_package
+
+    root = copy_package(tmp_path / "copy")
+    tables = kw.load_all(path=root)
+    with (root / "data/article.ar.txt").open("r+b") as handle:
+        handle.truncate(2 << 30)  # sparse: nothing allocated, and nothing may be read
+    with pytest.raises(kw.PackageError, match=r"more than the limit of \d+ \(MAX_TEXT_BYTES\)"):
+        _reader.outputs(open_package(root), {}, {}, tables)
+
+
 def png_size(path: Path) -> tuple[int, int]:
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -454,3 +454,13 @@ def test_without_tags_the_last_release_comes_from_history(
     rename_field(repo)
     refused(repo, "minor", "the changes since v1.0.0 require major")
     refused(repo, "1.0.0", "not above v1.0.0")
+
+
+def test_a_huge_changelog_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    changelog = tmp_path / "CHANGELOG.md"
+    with changelog.open("wb") as handle:
+        handle.truncate(2 << 30)  # sparse: nothing allocated, and nothing may be read
+    with pytest.raises(PackageError, match=r"\(MAX_TEXT_BYTES\)"):
+        release_module._read_text(changelog, "CHANGELOG.md")
+    with pytest.raises(ReleaseRefused, match=r"CHANGELOG\.md is missing"):
+        release_module._read_text(tmp_path / "absent.md", "CHANGELOG.md")

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._errors import DataError, PackageError
+from ._io import read_bounded
+from ._limits import MAX_CSV_BYTES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -149,9 +151,10 @@ def explain(
 ) -> Unreadable:
     """Find where and why a CSV cannot be parsed (error path only: plain Python is fine)."""
     try:
-        data = path.read_bytes()
-    except OSError as unreadable:
-        return Unreadable(f"cannot be read ({unreadable.strerror}); expected a readable file")
+        data = read_bounded(path, MAX_CSV_BYTES, "MAX_CSV_BYTES")
+    except PackageError as unreadable:
+        reason = str(unreadable).removeprefix(f"{path}: ")
+        return Unreadable(f"{reason}; expected a readable file within the limit")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as bad:

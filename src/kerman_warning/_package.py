@@ -13,6 +13,7 @@ from typing import Any
 from ._errors import PackageError
 from ._io import read_bounded
 from ._limits import (
+    MAX_FILE_BYTES,
     MAX_JSON_BYTES,
     MAX_JSON_DEPTH,
     MAX_TEXT_BYTES,
@@ -213,6 +214,17 @@ class Package:
     def resolve(self, relative: object, *, what: str = "path") -> Path:
         """The file a relative path names, refused if it could leave the package folder."""
         return resolve_in(self.root, relative, what=f"{DESCRIPTOR}: {what}")
+
+    def read(
+        self,
+        relative: object,
+        *,
+        what: str = "path",
+        limit: tuple[int, str] = (MAX_FILE_BYTES, "MAX_FILE_BYTES"),
+    ) -> bytes:
+        """The bytes of the file a relative path names: contained (`resolve`), a regular file,
+        and at most `limit` (a number and its name in docs/limits.md), checked before reading."""
+        return read_bounded(self.resolve(relative, what=what), *limit)
 
     def schema(self, name: str) -> dict[str, Any]:
         """The Table Schema of a table resource, read from its path if it is not inline."""

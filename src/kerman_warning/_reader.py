@@ -25,6 +25,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ._errors import PackageError
+from ._limits import MAX_TEXT_BYTES
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -427,9 +428,10 @@ def outputs(
     if documents is None or documents.num_rows == 0 or "text_path" not in documents.column_names:
         return {}
     path = documents.column("text_path")[0].as_py()
-    source = package.resolve(path, what="text_path of documents")
+    limit = (MAX_TEXT_BYTES, "MAX_TEXT_BYTES")
+    data = package.read(path, what="text_path of documents", limit=limit)
     try:
-        text = source.read_bytes().decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise PackageError(f"{path}: not UTF-8 at byte {error.start}") from None
     return {READER: render(descriptor, schemas, tables, text)}

@@ -392,10 +392,9 @@ def _verb(a: object, b: object) -> str:
 
 def _file_bytes(package: Package, resource: dict[str, Any]) -> bytes:
     try:
-        path = package.resolve(resource.get("path"), what=f"path of {resource.get('name')!r}")
+        return package.read(resource.get("path"), what=f"path of {resource.get('name')!r}")
     except KermanWarningError as error:
         raise type(error)(f"{package.root}: {error}") from None
-    return path.read_bytes()
 
 
 def _schema(package: Package, resource: dict[str, Any]) -> dict[str, Any] | None:

@@ -38,7 +38,8 @@ from typing import Any
 from . import _git, _versions
 from ._croissant import CROISSANT
 from ._errors import KermanWarningError, PackageError
-from ._io import json_bytes, sha256, write_atomic
+from ._io import json_bytes, read_bounded, sha256, write_atomic
+from ._limits import MAX_FILE_BYTES, MAX_TEXT_BYTES
 from ._package import DESCRIPTOR, default_root, open_package
 from ._reader import READER
 from .build import DATASHEET, DICTIONARY, build
@@ -248,12 +249,12 @@ def _release_date(text: str | None) -> dt.date:
 
 
 def _read_text(path: Path, name: str) -> str:
+    if not path.exists():
+        raise ReleaseRefused(f"{name} is missing")
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ReleaseRefused(f"{name} is missing") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise PackageError(f"{name}: cannot read ({error})") from None
+        return read_bounded(path, MAX_TEXT_BYTES, "MAX_TEXT_BYTES").decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PackageError(f"{name}: not UTF-8 (byte {error.start})") from None
 
 
 def _version_file(root: Path) -> str:
@@ -427,7 +428,8 @@ def _citation(text: str, version: str, day: dt.date) -> str:
 
 
 def _snapshot(path: Path) -> bytes | None:
-    return path.read_bytes() if path.is_file() else None
+    """The bytes of a file release may rewrite (bounded like every read), None if absent."""
+    return read_bounded(path, MAX_FILE_BYTES, "MAX_FILE_BYTES") if path.is_file() else None
 
 
 def _restore(path: Path, data: bytes | None) -> None:
@@ -499,5 +501,6 @@ def _package_zip(root: Path, folder: str, day: dt.date) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # unix, so that the modes below mean the same everywhere
             info.external_attr = 0o100644 << 16
-            archive.writestr(info, (root / member).read_bytes(), compresslevel=9)
+            data = read_bounded(root / member, MAX_FILE_BYTES, "MAX_FILE_BYTES")
+            archive.writestr(info, data, compresslevel=9)
     return sink.getvalue()

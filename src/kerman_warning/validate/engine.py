@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from .._csv import BLOCK, Straddle, Unreadable, blank_rows, header_problem, line_numbers, locate
 from .._csv import stream as stream_csv
+from .._io import read_bounded
+from .._limits import MAX_CSV_BYTES
 from .._package import DESCRIPTOR
 from ..tableschema import apply_missing_values
 from . import rules as project_rules
@@ -252,7 +254,8 @@ def _stream_table(
 def _quotes_balanced(ctx: Context, table: Table) -> None:
     info = ctx.file_info(table.file)
     if info is not None and info.quotes % 2:
-        found = locate(table.path.read_text(encoding="utf-8"), len(table.names), table.dialect)
+        text = read_bounded(table.path, MAX_CSV_BYTES, "MAX_CSV_BYTES").decode("utf-8")
+        found = locate(text, len(table.names), table.dialect)
         line, message = found or (
             None,
             "the file has an odd number of quote characters; expected every quoted cell closed",
