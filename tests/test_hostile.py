@@ -25,6 +25,7 @@ import pytest
 from _hostile import Case, Damage, collect, prepare, snapshot, start_child
 from _tinypackage import edit_json, edit_text, make_package
 from conftest import copy_package, get_cell, refresh, set_cell
+from kerman_warning._limits import MAX_STREAMED_BYTES
 from kerman_warning.build import build
 
 GIB = 1 << 30
@@ -573,9 +574,9 @@ CASES = [
     ),
     Case("path-with-nul", "F", path("data/ev\x00ents.csv"), VALIDATE_DP, 1, "rule:path-safe"),
     Case(
-        "csv-2-gib-sparse",
+        "csv-over-the-streamed-limit-sparse",
         "F",
-        sparse("data/events.csv", head=b"event_id,date\n"),
+        sparse("data/events.csv", size=MAX_STREAMED_BYTES + 1, head=b"event_id,date\n"),
         VALIDATE_DP,
         1,
         "rule:file-size-limit",

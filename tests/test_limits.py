@@ -7,7 +7,7 @@ from pathlib import Path
 from kerman_warning import _limits
 
 ROOT = Path(__file__).resolve().parents[1]
-UNITS = {"KIB", "MIB"}
+UNITS = {"KIB", "MIB", "GIB"}
 
 
 def test_every_limit_is_documented() -> None:
@@ -25,7 +25,7 @@ def test_every_limit_is_documented() -> None:
             shown = next(
                 (
                     f"{value // unit} {label}"
-                    for unit, label in ((1 << 20, "MiB"), (1 << 10, "KiB"))
+                    for unit, label in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB"))
                     if value >= unit and value % unit == 0
                 ),
                 f"{value:,}",

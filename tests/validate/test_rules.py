@@ -109,10 +109,10 @@ def _(root: Path) -> Expect:
 
 @case("file-size-limit")
 def _(root: Path) -> Expect:
-    from kerman_warning._limits import MAX_CSV_BYTES
+    from kerman_warning._limits import MAX_STREAMED_BYTES
 
     with (root / "data/errata.csv").open("r+b") as handle:
-        handle.truncate(MAX_CSV_BYTES + 1)  # sparse: no disk used, and never read
+        handle.truncate(MAX_STREAMED_BYTES + 1)  # sparse: no disk used, and never read
     return Expect("errata", None, "path")
 
 

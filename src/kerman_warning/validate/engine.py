@@ -254,8 +254,10 @@ def _stream_table(
 def _quotes_balanced(ctx: Context, table: Table) -> None:
     info = ctx.file_info(table.file)
     if info is not None and info.quotes % 2:
-        text = read_bounded(table.path, MAX_CSV_BYTES, "MAX_CSV_BYTES").decode("utf-8")
-        found = locate(text, len(table.names), table.dialect)
+        found = None
+        if info.size <= MAX_CSV_BYTES:  # a larger file is not read whole to find the line
+            text = read_bounded(table.path, MAX_CSV_BYTES, "MAX_CSV_BYTES")
+            found = locate(text.decode("utf-8", "replace"), len(table.names), table.dialect)
         line, message = found or (
             None,
             "the file has an odd number of quote characters; expected every quoted cell closed",

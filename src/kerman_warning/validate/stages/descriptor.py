@@ -16,9 +16,9 @@ from ..._csv import Dialect
 from ..._errors import PackageError
 from ..._io import read_bounded
 from ..._limits import (
-    MAX_CSV_BYTES,
     MAX_JSON_BYTES,
     MAX_PARQUET_BYTES,
+    MAX_STREAMED_BYTES,
     MAX_TEXT_BYTES,
 )
 from ..._package import DESCRIPTOR, JsonError, UnsafePath, contained, name_reason, parse_json
@@ -104,7 +104,7 @@ FILE_SIZE = declare(
     "error",
     "descriptor",
     "No file is larger than its limit (docs/limits.md): the descriptor and JSON Schemas "
-    "MAX_JSON_BYTES, CSVs MAX_CSV_BYTES, texts MAX_TEXT_BYTES, Parquet copies "
+    "MAX_JSON_BYTES, CSVs MAX_STREAMED_BYTES, texts MAX_TEXT_BYTES, Parquet copies "
     "MAX_PARQUET_BYTES. The size is checked before a byte is read; a larger file is not read.",
     scope="datapackage",
 )
@@ -352,7 +352,11 @@ def describe_file(ctx: Context, resource: dict[str, Any]) -> Path | None:
         )
         return None
     tabular = resource.get("type") == "table" or ("type" not in resource and "schema" in resource)
-    limit = (MAX_CSV_BYTES, "MAX_CSV_BYTES") if tabular else (MAX_TEXT_BYTES, "MAX_TEXT_BYTES")
+    limit = (
+        (MAX_STREAMED_BYTES, "MAX_STREAMED_BYTES")
+        if tabular
+        else (MAX_TEXT_BYTES, "MAX_TEXT_BYTES")
+    )
     target = safe_path(ctx, path, resource=name, what="path", limit=limit)
     if target is not None:
         assert isinstance(path, str)
