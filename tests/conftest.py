@@ -9,6 +9,8 @@ import hashlib
 import io
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,66 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_PARTS = ("datapackage.json", "data", "schemas")
+
+
+# --- Two workers under 60 s (`make pytest` runs `pytest -n 2`) -------------------------------
+
+# Test files whose tests must all run on one worker: their module or session fixtures are
+# expensive (the hostile catalogue runs every case in its fixture; a figure drawn; Chromium;
+# a wheel built), and each worker running a share of the tests would pay for them again.
+# Files under one name share one worker. (pytest-xdist's own `xdist_group` marker does not
+# work with pytest 9: it renames `item._nodeid`, which pytest 9 no longer reads.)
+ONE_WORKER = {
+    "tests/test_hostile.py": "hostile",
+    "tests/test_wheel.py": "dists",
+    "tests/test_packaging.py": "dists",
+    "tests/test_timeline.py": "timeline",
+    "tests/test_reader_browser.py": "browser",
+    "tests/test_croissant.py": "croissant",
+    "tests/test_annotations.py": "annotations",
+    "tests/test_hfcard.py": "hfcard",
+}
+# The long ones start first, so that neither worker is left with one at the end; the rest
+# keep their order. A node id here is a file (all its tests) or one test.
+FIRST = (
+    "tests/test_hostile.py",
+    "tests/test_wheel.py",
+    "tests/test_packaging.py",
+    "tests/validate/test_validate.py::test_random_mutations_never_crash_and_are_reported",
+    "tests/test_timeline.py",
+    "tests/test_makefile.py",
+    "tests/test_fuzz.py",
+    "tests/test_reader_browser.py",
+    "tests/test_transaction.py",
+    "tests/validate/test_validate.py::test_cli_exit_codes_and_no_traceback",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the tests of FIRST first (a stable sort: same order on every worker)."""
+
+    def rank(item: pytest.Item) -> int:
+        nodeid = item.nodeid
+        for index, prefix in enumerate(FIRST):
+            if nodeid == prefix or nodeid.startswith((prefix + "::", prefix + "[")):
+                return index
+        return len(FIRST)
+
+    items.sort(key=rank)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: absent with -p no:xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """pytest-xdist's scheduler by scopes, a scope being one test, or a file of ONE_WORKER
+    (all the files of one name), handed out in collection order (FIRST first)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduler(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return ONE_WORKER.get(nodeid.split("::", 1)[0], nodeid)
+
+    config.option.loadscopereorder = False  # keep FIRST first, not the biggest scope
+    return Scheduler(config, log)
 
 
 def copy_package(target: Path) -> Path:
@@ -35,6 +97,20 @@ def copy_package(target: Path) -> Path:
 def package_copy(tmp_path: Path) -> Path:
     """A fresh copy of the real package in a temporary folder."""
     return copy_package(tmp_path / "package")
+
+
+@pytest.fixture(scope="session")
+def dists(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sdist and the wheel `python -m build` makes (the wheel from the sdist, as for a
+    release), built once per session for test_packaging and test_wheel: read them, never
+    change them. Both modules are in one xdist group, so one worker builds them."""
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    return out
 
 
 # --- Editing a copy --------------------------------------------------------------------------

@@ -533,9 +533,34 @@ def breaks_a_constraint(name: str, field: str, value: str) -> bool:
     return False
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Each example validates the whole real package (about 0.2 s): `make test` runs a few, as a
+# smoke test of the property; `make fuzz` (pytest -m fuzz, run by CI after `make test`) runs
+# MUTATIONS_LONG of them.
+MUTATIONS_CI = 15
+MUTATIONS_LONG = int(os.environ.get("KERMAN_WARNING_MUTATION_EXAMPLES", "300"))
+MUTATIONS = settings(
+    max_examples=MUTATIONS_CI, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@MUTATIONS
 @given(data=st.data())
 def test_random_mutations_never_crash_and_are_reported(data: st.DataObject) -> None:
+    """One random cell of one table set to a random value: no crash, and a value that breaks
+    a constraint is reported at its cell. MUTATIONS_CI examples here; the long run is
+    test_random_mutations_long (`make fuzz`)."""
+    _mutation_case(data)
+
+
+@pytest.mark.fuzz
+@settings(MUTATIONS, max_examples=MUTATIONS_LONG)
+@given(data=st.data())
+def test_random_mutations_long(data: st.DataObject) -> None:
+    """The same property with MUTATIONS_LONG examples (`make fuzz`, run by CI)."""
+    _mutation_case(data)
+
+
+def _mutation_case(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(TABLES), label="resource")
     with tempfile.TemporaryDirectory() as folder:
         root = copy_package(Path(folder) / "package")
