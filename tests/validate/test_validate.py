@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -651,31 +652,57 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_cli_exit_codes_and_no_traceback(package_copy: Path, tmp_path: Path) -> None:
-    valid = run_cli(str(package_copy))
+def validate_in_process(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """`kerman-warning validate ARGS` called in this process (the exit code is what `main`
+    returns: `python -m kerman_warning` is `raise SystemExit(main())`), as run_cli gives it."""
+    from kerman_warning.cli import main
+
+    monkeypatch.delenv("KERMAN_WARNING_DEBUG", raising=False)
+    capsys.readouterr()
+    code = main(["validate", *args])
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(["validate", *args], code, out, err)
+
+
+def test_cli_exit_codes_and_no_traceback(
+    package_copy: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Exit codes 0, 1 and 2 with no traceback: two of the runs are real processes (the code
+    as the shell sees it), the others in-process calls of the same command line."""
+    valid = validate_in_process(capsys, monkeypatch, str(package_copy))
     assert valid.returncode == 0 and "VALID" in valid.stdout
     set_cell(package_copy, "casualties", "cas-attack-kerman-injured", "high", "283")
     refresh(package_copy)
-    invalid = run_cli(str(package_copy), "--format", "json")
+    invalid = validate_in_process(capsys, monkeypatch, str(package_copy), "--format", "json")
     assert invalid.returncode == 1
     assert json.loads(invalid.stdout)["problems"][0]["rule"] == "casualty-bounds"
     broken = copy_package(tmp_path / "broken")
     (broken / "datapackage.json").write_bytes(b"\x00\x01 not json")
     csv_path(package_copy, "events").write_bytes(os.urandom(4096))
-    for args, code in (
-        ((str(broken),), 2),
-        ((str(tmp_path / "none"),), 2),
-        ((str(package_copy),), 1),
+    for args, code, in_a_process in (
+        ((str(broken),), 2, True),
+        ((str(tmp_path / "none"),), 2, False),
+        ((str(package_copy),), 1, True),
     ):
-        result = run_cli(*args)
+        run = run_cli if in_a_process else partial(validate_in_process, capsys, monkeypatch)
+        result = run(*args)
         assert result.returncode == code, result.stdout + result.stderr
         assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_cli_lists_the_rules() -> None:
-    result = run_cli("--list-rules")
+def test_cli_lists_the_rules(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = validate_in_process(capsys, monkeypatch, "--list-rules")
     assert result.returncode == 0 and "span-matches-text" in result.stdout
-    listed = json.loads(run_cli("--list-rules", "--format", "json").stdout)
+    listed = json.loads(
+        validate_in_process(capsys, monkeypatch, "--list-rules", "--format", "json").stdout
+    )
     assert {"id", "severity", "stage", "description"} <= set(listed["rules"][0])
 
 
