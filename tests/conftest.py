@@ -69,8 +69,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: absent with -p no:xdist
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """pytest-xdist's scheduler by scopes, a scope being one test, or a file of ONE_WORKER
-    (all the files of one name), handed out in collection order (FIRST first)."""
+    """For `-n N` (xdist's default, --dist load): its scheduler by scopes, a scope being one
+    test, or a file of ONE_WORKER (all the files of one name), handed out in collection order
+    (FIRST first). Another --dist given on the command line is left to xdist."""
+    if config.getoption("dist") != "load":
+        return None
     from xdist.scheduler import LoadScopeScheduling
 
     class Scheduler(LoadScopeScheduling):  # type: ignore[misc]
