@@ -5,6 +5,8 @@ VENV       ?= .venv
 BIN        := $(VENV)/bin
 PIP        := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 STAMP      := $(VENV)/.dev-installed
+# Options of `python -m venv`: tests/test_makefile.py passes --without-pip (its PIP is a stand-in).
+VENV_FLAGS ?=
 # Exit 0 if the interpreter it runs in is new enough.
 VERSION_OK := 'import sys; sys.exit(sys.version_info[:2] < tuple(map(int, "$(MIN_PYTHON)".split("."))))'
 VERSION_OF := 'import platform; print(platform.python_version())'
@@ -21,7 +23,7 @@ python-ok:
 # is broken (its python gone, too old, or an install that stopped half-way) is made again.
 venv: python-ok
 	@if ! $(BIN)/python -c $(VERSION_OK) 2>/dev/null; then \
-	  echo "making $(VENV) with $(PYTHON)"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV) || exit 1; fi
+	  echo "making $(VENV) with $(PYTHON)"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV_FLAGS) $(VENV) || exit 1; fi
 	@if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ] || [ constraints.txt -nt $(STAMP) ]; then \
 	  rm -f $(STAMP); echo "installing the pinned dev environment into $(VENV)"; \
 	  $(PIP) -e '.[dev]' && touch $(STAMP) || true; fi
@@ -42,13 +44,15 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-# Two workers: the machines (CI's too) have 2 cores, and the suite must stay under 60 s there.
+# Two workers: the machines (CI's too) have 2 cores, and the suite must stay under 60 s there
+# (tests/conftest.py hands the long tests out first; CONTRIBUTING.md says what runs where).
 pytest: venv
 	$(BIN)/python -m pytest -q -n 2
 
-# The long fuzz of descriptor and CSV bytes (tests/test_fuzz.py), outside the 60 s of `make test`.
+# The long fuzz runs, outside the 60 s of `make test`: descriptor and CSV bytes
+# (tests/test_fuzz.py) and random cells of the real package (tests/validate/test_validate.py).
 fuzz: venv
-	$(BIN)/python -m pytest -q -m fuzz tests/test_fuzz.py
+	$(BIN)/python -m pytest -q -n 2 -m fuzz tests/test_fuzz.py tests/validate/test_validate.py
 
 build: venv
 	$(BIN)/kerman-warning build

@@ -18,9 +18,23 @@ COMMANDS = ["info", "export", "validate", "build", "diff", "release", "versions"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command in a process of its own: for what only a process shows (the exit code the
+    shell sees, the entry point, bytes on stdout, the terminal's encoding)."""
     return subprocess.run(
         [sys.executable, "-m", "kerman_warning", *args], capture_output=True, text=True, check=False
     )
+
+
+def call(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The command called in this process, as `run` gives it (`python -m kerman_warning` is
+    `raise SystemExit(main())`): a cold start costs more than most commands."""
+    capsys.readouterr()
+    try:
+        code = main(list(args))
+    except SystemExit as stop:  # argparse: a usage error or --version
+        code = stop.code if isinstance(stop.code, int) else 2
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(list(args), code, out, err)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -58,16 +72,18 @@ def test_usage_error_exits_2_without_traceback() -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_unknown_resource_is_one_line_exit_2() -> None:
-    result = run("export", "nope", "--format", "csv", "--output", "-")
+def test_unknown_resource_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    result = call(capsys, "export", "nope", "--format", "csv", "--output", "-")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith("kerman-warning: error: no resource named 'nope'")
 
 
-def test_unreadable_package_is_one_line_exit_2(tmp_path: Path) -> None:
+def test_unreadable_package_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "datapackage.json").write_text("[", encoding="utf-8")
-    result = run("info", "--package", str(tmp_path))
+    result = call(capsys, "info", "--package", str(tmp_path))
     assert result.returncode == 2
     assert "not valid JSON" in result.stderr and "Traceback" not in result.stderr
 
@@ -120,15 +136,17 @@ def test_export_prints_the_published_csv_by_default() -> None:
     assert result.stdout == (ROOT / "data/events.csv").read_bytes()
 
 
-def test_export_jsonl_is_one_object_per_row() -> None:
-    result = run("export", "casualties", "--format", "jsonl")
+def test_export_jsonl_is_one_object_per_row(capsys: pytest.CaptureFixture[str]) -> None:
+    result = call(capsys, "export", "casualties", "--format", "jsonl")
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == kw.load("casualties").num_rows
     assert rows == kw.load("casualties").to_pylist()
 
 
-def test_export_article_writes_the_text_or_points_at_text() -> None:
+def test_export_article_writes_the_text_or_points_at_text(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "kerman_warning", "export", "article"],
         capture_output=True,
@@ -136,7 +154,7 @@ def test_export_article_writes_the_text_or_points_at_text() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode("utf-8") == kw.text()
-    refused = run("export", "article", "--format", "csv")
+    refused = call(capsys, "export", "article", "--format", "csv")
     assert refused.returncode == 2
     assert "kerman_warning.text()" in refused.stderr
     assert refused.stderr.count("\n") == 1
@@ -164,13 +182,15 @@ def test_a_mistyped_name_gets_a_suggestion(
     assert "Traceback" not in err
 
 
-def test_short_version_flag() -> None:
-    result = run("-V")
+def test_short_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    result = call(capsys, "-V")
     assert (result.returncode, result.stdout.strip()) == (0, f"kerman-warning {kw.__version__}")
 
 
-def test_info_table_prints_columns_types_descriptions_and_examples() -> None:
-    result = run("info", "events")
+def test_info_table_prints_columns_types_descriptions_and_examples(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = call(capsys, "info", "events")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith("events: ")
@@ -207,8 +227,8 @@ def test_output_the_terminal_cannot_encode_is_escaped() -> None:
     assert "\\u06" in quotes.stdout  # Arabic examples, escaped
 
 
-def test_one_row_is_singular() -> None:
-    out = run("info").stdout
+def test_one_row_is_singular(capsys: pytest.CaptureFixture[str]) -> None:
+    out = call(capsys, "info").stdout
     assert any(line.split()[:3] == ["documents", "1", "row"] for line in out.splitlines())
     assert " 1 rows" not in out
     dictionary = (ROOT / "docs/data-dictionary.md").read_text(encoding="utf-8")

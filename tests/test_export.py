@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,10 +18,13 @@ from kerman_warning.cli import main
 EVENTS = (ROOT / "data/events.csv").read_bytes()
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kerman_warning", *args], capture_output=True, text=True, check=False
-    )
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The command line called in this process, with its exit code and outputs (the process
+    boundary itself is tested in tests/test_cli.py)."""
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(list(args), code, out, err)
 
 
 def no_temp_files(folder: Path) -> bool:
@@ -36,22 +38,26 @@ def test_a_new_file_is_written(tmp_path: Path) -> None:
     assert no_temp_files(tmp_path)
 
 
-def test_an_existing_file_needs_force_and_keeps_its_mode(tmp_path: Path) -> None:
+def test_an_existing_file_needs_force_and_keeps_its_mode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "events.csv"
     out.write_bytes(b"mine")
     out.chmod(0o600)
-    refused = cli("export", "events", "--output", str(out))
+    refused = cli(capsys, "export", "events", "--output", str(out))
     assert refused.returncode == 2
     assert refused.stderr.strip().endswith("exists; pass --force to replace it")
     assert out.read_bytes() == b"mine"
-    assert cli("export", "events", "--output", str(out), "--force").returncode == 0
+    assert cli(capsys, "export", "events", "--output", str(out), "--force").returncode == 0
     assert out.read_bytes() == EVENTS
     assert out.stat().st_mode & 0o777 == 0o600
     assert no_temp_files(tmp_path)
 
 
 @pytest.mark.parametrize("kind", ["fifo", "folder", "symlink"])
-def test_anything_but_a_regular_file_is_never_replaced(tmp_path: Path, kind: str) -> None:
+def test_anything_but_a_regular_file_is_never_replaced(
+    tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "target"
     if kind == "fifo":
         os.mkfifo(out)
@@ -60,7 +66,7 @@ def test_anything_but_a_regular_file_is_never_replaced(tmp_path: Path, kind: str
     else:
         (tmp_path / "real").write_bytes(b"real")
         out.symlink_to(tmp_path / "real")
-    done = cli("export", "events", "--output", str(out), "--force")
+    done = cli(capsys, "export", "events", "--output", str(out), "--force")
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert "Traceback" not in done.stderr and "unexpected" not in done.stderr
     assert out.is_symlink() if kind == "symlink" else out.exists()
@@ -114,11 +120,12 @@ def test_a_stale_source_is_refused_before_anything_is_written(
 
 
 def test_a_parquet_copy_that_does_not_match_its_hash_is_refused(
-    package_copy: Path, tmp_path: Path
+    package_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     parquet = package_copy / "data/parquet/events.parquet"
     parquet.write_bytes(parquet.read_bytes() + b"\0")
     done = cli(
+        capsys,
         "export",
         "events",
         "--format",

@@ -1,8 +1,10 @@
 """Fuzzing the bytes of the descriptor and of a CSV: whatever they hold, `validate` ends with a
 report and exit code 0, 1 or 2, never a traceback, a crash of a rule (exit code 3) or a hang.
 
-In-process, on the tiny package, so that a thousand examples cost seconds: 500 descriptors
-and 500 CSVs in CI. `pytest -m fuzz` runs the same properties with many more examples.
+In-process, on the tiny package. `make test` runs CI_EXAMPLES of each (a smoke test that
+keeps the suite under 60 s); the long run is the `fuzz`-marked tests below, LONG_EXAMPLES
+(20,000) descriptors and as many CSVs, which `make fuzz` runs (`pytest -m fuzz`) and CI runs
+after `make test` (.ci/run): that is where the thousands of examples run in CI.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from hypothesis import strategies as st
 from _tinypackage import make_package
 from kerman_warning.validate import validate
 
-CI_EXAMPLES = 500  # per property: 1,000 in all
+CI_EXAMPLES = 100  # per property in `make test`; the long run is `make fuzz`
 LONG_EXAMPLES = int(os.environ.get("KERMAN_WARNING_FUZZ_EXAMPLES", "20000"))
 SECONDS = 10  # no example may take longer (an alarm turns a hang into a failure)
 
@@ -155,12 +157,16 @@ def _csv_case(tiny: Path, data: st.DataObject, size: int) -> None:
 @FAST
 @given(data=st.data())
 def test_any_descriptor_bytes(tiny: Path, alarm: None, data: st.DataObject) -> None:
+    """CI_EXAMPLES descriptors in `make test`; the 20,000 of CI run in
+    test_any_descriptor_bytes_long (`make fuzz`)."""
     _descriptor_case(tiny, data)
 
 
 @FAST
 @given(data=st.data())
 def test_any_csv_bytes(tiny: Path, alarm: None, data: st.DataObject) -> None:
+    """CI_EXAMPLES CSVs in `make test`; the 20,000 of CI run in test_any_csv_bytes_long
+    (`make fuzz`)."""
     _csv_case(tiny, data, 300)
 
 
@@ -168,6 +174,7 @@ def test_any_csv_bytes(tiny: Path, alarm: None, data: st.DataObject) -> None:
 @LONG
 @given(data=st.data())
 def test_any_descriptor_bytes_long(tiny: Path, alarm: None, data: st.DataObject) -> None:
+    """LONG_EXAMPLES descriptors: `make fuzz`, which CI runs after `make test`."""
     _descriptor_case(tiny, data)
 
 
@@ -175,4 +182,5 @@ def test_any_descriptor_bytes_long(tiny: Path, alarm: None, data: st.DataObject)
 @LONG
 @given(data=st.data())
 def test_any_csv_bytes_long(tiny: Path, alarm: None, data: st.DataObject) -> None:
+    """LONG_EXAMPLES CSVs: `make fuzz`, which CI runs after `make test`."""
     _csv_case(tiny, data, 3000)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import re
-import subprocess
 import sys
 import tarfile
 import tomllib
@@ -82,20 +81,15 @@ def local_links(page: str) -> set[str]:
 
 
 @pytest.mark.slow
-def test_the_sdist_and_wheel_are_complete(tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(tmp_path), str(ROOT)],
-        check=True,
-        capture_output=True,
-    )
-    (sdist,) = tmp_path.glob("kerman_warning-*.tar.gz")
+def test_the_sdist_and_wheel_are_complete(dists: Path) -> None:
+    (sdist,) = dists.glob("kerman_warning-*.tar.gz")
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     linked = set().union(*(local_links(page) for page in PAGES))
     assert linked and {"CONTRIBUTING.md", "docs/timeline.png"} <= linked
     assert sorted(linked - names) == []
     assert set(PAGES) <= names
-    (wheel,) = tmp_path.glob("kerman_warning-*.whl")
+    (wheel,) = dists.glob("kerman_warning-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         (metadata_name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
         metadata = Parser().parsestr(archive.read(metadata_name).decode("utf-8"))

@@ -55,9 +55,20 @@ def release(bump: str, **options: Any) -> Release:
     return release_module.release(bump, **{"rules": "datapackage", **options})
 
 
+@pytest.fixture(scope="module")
+def repo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """make_repo once per module and worker (git init, the sources copied, a build, a commit,
+    a tag: a dozen processes); each test gets a copy (`repo`) and never sees this one."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in GIT_ENVIRONMENT.items():
+            patch.setenv(name, value)
+        return make_repo(tmp_path_factory.mktemp("release-template") / "repo")
+
+
 @pytest.fixture
-def repo(tmp_path: Path, git_identity: None) -> Path:
-    return make_repo(tmp_path / "repo")
+def repo(repo_template: Path, tmp_path: Path, git_identity: None) -> Path:
+    """A copy of the template repository (a git repository is relocatable: no path inside)."""
+    return Path(shutil.copytree(repo_template, tmp_path / "repo", symlinks=True))
 
 
 def add_row(repo: Path) -> None:

@@ -75,10 +75,14 @@ def png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
-def test_drawing_twice_gives_the_same_bytes(fresh: Path, tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, str(SCRIPT), "--out", str(tmp_path)], check=True, capture_output=True
-    )
+def test_drawing_twice_gives_the_same_bytes(
+    fresh: Path, timeline: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The second drawing is the script's main() in this process (a process of its own would
+    cost a cold start with matplotlib): other state, another time, the same bytes."""
+    with matplotlib.rc_context():  # draw() sets rcParams: keep them to this test
+        timeline.main(["--out", str(tmp_path)])
+    assert capsys.readouterr().out.split() == [str(tmp_path / name) for name in FILES]
     for name in COMMITTED:
         assert (tmp_path / name).read_bytes() == (fresh / name).read_bytes(), name
 

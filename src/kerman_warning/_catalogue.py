@@ -130,11 +130,15 @@ def read_parquet(package: Package, name: str, columns: list[str] | None) -> pa.T
     import pyarrow.parquet as pq
 
     data = parquet_bytes(package, name)
+    # The bytes are copied into memory Arrow owns. Arrow wrapping the Python `bytes` itself
+    # (pa.BufferReader(data)) lets one of its worker threads drop the last reference after
+    # `read` returned; at interpreter exit that thread then needs the GIL, Python ends it
+    # with pthread_exit, and C++ aborts ("terminate called without an active exception",
+    # exit 134, about one run in 40 of `kerman-warning info events`).
+    owned = pa.allocate_buffer(len(data))
+    memoryview(owned).cast("B")[:] = data
     try:
-        # ParquetFile, not read_table: with pyarrow 26, read_table over an in-memory buffer
-        # sometimes aborts the interpreter at exit ("terminate called without an active
-        # exception"); ParquetFile.read gives the same table and does not.
-        return pq.ParquetFile(pa.BufferReader(data)).read(columns=columns)
+        return pq.ParquetFile(pa.BufferReader(owned)).read(columns=columns)
     except (pa.ArrowException, OSError) as error:
         detail = " ".join(str(error).split())[:200]
         raise PackageError(

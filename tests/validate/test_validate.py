@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -533,9 +534,34 @@ def breaks_a_constraint(name: str, field: str, value: str) -> bool:
     return False
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Each example validates the whole real package (about 0.2 s): `make test` runs a few, as a
+# smoke test of the property; `make fuzz` (pytest -m fuzz, run by CI after `make test`) runs
+# MUTATIONS_LONG of them.
+MUTATIONS_CI = 15
+MUTATIONS_LONG = int(os.environ.get("KERMAN_WARNING_MUTATION_EXAMPLES", "300"))
+MUTATIONS = settings(
+    max_examples=MUTATIONS_CI, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@MUTATIONS
 @given(data=st.data())
 def test_random_mutations_never_crash_and_are_reported(data: st.DataObject) -> None:
+    """One random cell of one table set to a random value: no crash, and a value that breaks
+    a constraint is reported at its cell. MUTATIONS_CI examples here; the long run is
+    test_random_mutations_long (`make fuzz`)."""
+    _mutation_case(data)
+
+
+@pytest.mark.fuzz
+@settings(MUTATIONS, max_examples=MUTATIONS_LONG)
+@given(data=st.data())
+def test_random_mutations_long(data: st.DataObject) -> None:
+    """The same property with MUTATIONS_LONG examples (`make fuzz`, run by CI)."""
+    _mutation_case(data)
+
+
+def _mutation_case(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(TABLES), label="resource")
     with tempfile.TemporaryDirectory() as folder:
         root = copy_package(Path(folder) / "package")
@@ -626,31 +652,57 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_cli_exit_codes_and_no_traceback(package_copy: Path, tmp_path: Path) -> None:
-    valid = run_cli(str(package_copy))
+def validate_in_process(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """`kerman-warning validate ARGS` called in this process (the exit code is what `main`
+    returns: `python -m kerman_warning` is `raise SystemExit(main())`), as run_cli gives it."""
+    from kerman_warning.cli import main
+
+    monkeypatch.delenv("KERMAN_WARNING_DEBUG", raising=False)
+    capsys.readouterr()
+    code = main(["validate", *args])
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(["validate", *args], code, out, err)
+
+
+def test_cli_exit_codes_and_no_traceback(
+    package_copy: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Exit codes 0, 1 and 2 with no traceback: two of the runs are real processes (the code
+    as the shell sees it), the others in-process calls of the same command line."""
+    valid = validate_in_process(capsys, monkeypatch, str(package_copy))
     assert valid.returncode == 0 and "VALID" in valid.stdout
     set_cell(package_copy, "casualties", "cas-attack-kerman-injured", "high", "283")
     refresh(package_copy)
-    invalid = run_cli(str(package_copy), "--format", "json")
+    invalid = validate_in_process(capsys, monkeypatch, str(package_copy), "--format", "json")
     assert invalid.returncode == 1
     assert json.loads(invalid.stdout)["problems"][0]["rule"] == "casualty-bounds"
     broken = copy_package(tmp_path / "broken")
     (broken / "datapackage.json").write_bytes(b"\x00\x01 not json")
     csv_path(package_copy, "events").write_bytes(os.urandom(4096))
-    for args, code in (
-        ((str(broken),), 2),
-        ((str(tmp_path / "none"),), 2),
-        ((str(package_copy),), 1),
+    for args, code, in_a_process in (
+        ((str(broken),), 2, True),
+        ((str(tmp_path / "none"),), 2, False),
+        ((str(package_copy),), 1, True),
     ):
-        result = run_cli(*args)
+        run = run_cli if in_a_process else partial(validate_in_process, capsys, monkeypatch)
+        result = run(*args)
         assert result.returncode == code, result.stdout + result.stderr
         assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_cli_lists_the_rules() -> None:
-    result = run_cli("--list-rules")
+def test_cli_lists_the_rules(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = validate_in_process(capsys, monkeypatch, "--list-rules")
     assert result.returncode == 0 and "span-matches-text" in result.stdout
-    listed = json.loads(run_cli("--list-rules", "--format", "json").stdout)
+    listed = json.loads(
+        validate_in_process(capsys, monkeypatch, "--list-rules", "--format", "json").stdout
+    )
     assert {"id", "severity", "stage", "description"} <= set(listed["rules"][0])
 
 
