@@ -106,7 +106,7 @@ def package_copy(tmp_path: Path) -> Path:
 def dists(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sdist and the wheel `python -m build` makes (the wheel from the sdist, as for a
     release), built once per session for test_packaging and test_wheel: read them, never
-    change them. Both modules are in one xdist group, so one worker builds them."""
+    change them. Both modules are under one name in ONE_WORKER: one worker builds them."""
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
@@ -221,7 +221,7 @@ def refresh(root: Path, *, json_schemas: bool = False) -> None:
         if block.get("type") != "table" or "parquet" not in block:
             continue
         schema_bytes = (root / block["schema"]).read_bytes()
-        schema = json.loads(schema_bytes)
+        schema = json.loads(schema_bytes.decode("utf-8"))
         if json_schemas:
             (root / json_schema_path(block["name"])).write_bytes(
                 json_bytes(row_json_schema(block["name"], block, schema))
