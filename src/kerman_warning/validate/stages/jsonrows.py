@@ -3,6 +3,8 @@ JSON_HEAD rows of each table and about JSON_SAMPLE more spread over the rest."""
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +26,15 @@ __all__ = ["ROW_JSON_SCHEMA", "RowSchema"]
 
 JSON_HEAD = 100  # rows validated against the JSON Schema: the first JSON_HEAD ...
 JSON_SAMPLE = 100  # ... then about JSON_SAMPLE more, evenly spread over the rest
+# Verdicts remembered per process, by schema and row: validating one row against one schema
+# always gives the same errors, and a program that validates the same package again (a test
+# suite, a notebook, `release`) has the same rows. Each entry is a digest and a few short
+# strings, so the memo stays well under 2 MiB; the oldest verdict goes first.
+MEMO_ROWS = 8192
+
+Verdict = tuple[tuple[str, "str | None"], ...]  # (message, field) of every error
+_memo: dict[bytes, Verdict] = {}
+_memo_lock = threading.Lock()
 
 ROW_JSON_SCHEMA = declare(
     "row-json-schema",
@@ -54,9 +65,11 @@ class RowSchema:
         self.stride = 0  # known once the first batch tells how long a row is
         relative = json_schema_path(table.name)
         try:
-            schema = _checked(read_contained(ctx.root, relative, MAX_JSON_BYTES, "MAX_JSON_BYTES"))
+            data = read_contained(ctx.root, relative, MAX_JSON_BYTES, "MAX_JSON_BYTES")
+            schema = _checked(data)
         except Exception:  # missing, a FIFO, a link out, too large, broken: see json-schema-in-sync
             return
+        self.schema_digest = hashlib.sha256(data).digest()
         for pointer, pattern, reason in refused_patterns(schema):
             ctx.out.add(
                 PATTERN_LINEAR,
@@ -94,14 +107,30 @@ class RowSchema:
         records = pa.table(arrays).to_pylist()
         check = self.ctx.reporter(ROW_JSON_SCHEMA)
         for i, record in zip(rows.tolist(), records, strict=True):
-            for error in self.validator.iter_errors(record):
-                field = str(error.absolute_path[0]) if error.absolute_path else None
+            for message, field in self.verdict(record):
                 check.problem(
-                    f"{error.message}; expected the row to satisfy "
-                    f"{json_schema_path(self.table.name)}",
+                    f"{message}; expected the row to satisfy {json_schema_path(self.table.name)}",
                     resource=self.table.name,
                     file=self.table.file,
                     row=batch.line(i),
                     field=field,
                     value=record.get(field) if field else None,
                 )
+
+    def verdict(self, record: dict[str, Any]) -> Verdict:
+        """The (message, field) of every error of `record`, remembered by schema and row."""
+        # repr tells apart what the validator tells apart ("1" from 1, 1 from 1.0 and True).
+        key = hashlib.sha256(self.schema_digest + repr(record).encode()).digest()
+        with _memo_lock:
+            known = _memo.get(key)
+        if known is not None:
+            return known
+        found = tuple(
+            (error.message, str(error.absolute_path[0]) if error.absolute_path else None)
+            for error in self.validator.iter_errors(record)
+        )
+        with _memo_lock:
+            if len(_memo) >= MEMO_ROWS:
+                del _memo[next(iter(_memo))]
+            _memo[key] = found
+        return found

@@ -3,12 +3,14 @@ table can be checked (types, constraints, keys this validator understands)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from ..._limits import MAX_JSON_BYTES
 from ..._package import DESCRIPTOR, JsonError, parse_json
 from ...tableschema import categories, missing_values
 from ..api import Context, Table, Where, foreign_keys, keys
+from ..patterns import re2_problem
 from .descriptor import DESCRIPTOR_PROFILE, profile_errors, read_checked, safe_path
 
 __all__ = ["SUPPORTED_TYPES", "bound", "check_key_fields", "load_schema"]
@@ -70,9 +72,6 @@ def load_schema(ctx: Context, resource: dict[str, Any]) -> dict[str, Any] | None
 
 def _usable_schema(ctx: Context, name: str, schema: dict[str, Any], file: str) -> bool:
     """Semantic checks of one Table Schema; False if its table cannot be checked."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     ok = True
 
     def bad(message: str, field: str | None, value: object = None) -> None:
@@ -122,11 +121,8 @@ def _usable_schema(ctx: Context, name: str, schema: dict[str, Any], file: str) -
         if values is not None and enum is not None and not set(map(str, enum)) <= set(values):
             bad("enum values must be a subset of the categories", f["name"])
         pattern = constraints.get("pattern")
-        if isinstance(pattern, str):
-            try:
-                pc.match_substring_regex(pa.array([""]), f"^(?:{pattern})$")
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-                bad(f"the pattern does not compile ({error})", f["name"], pattern)
+        if isinstance(pattern, str) and (reason := re2_problem(f"^(?:{pattern})$")) is not None:
+            bad(f"the pattern does not compile ({reason})", f["name"], pattern)
         for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             if key in constraints and bound(f, constraints[key]) is None:
                 bad(f"{key} {constraints[key]!r} is not a {kind} value", f["name"])
@@ -135,11 +131,18 @@ def _usable_schema(ctx: Context, name: str, schema: dict[str, Any], file: str) -
 
 def bound(field: dict[str, Any], value: object) -> Any:
     """A minimum/maximum as an Arrow scalar of the field's type, or None if it is not one."""
+    try:
+        return _bound(field.get("type", "string"), value)
+    except TypeError:  # unhashable (a list, an object): not a bound of any type
+        return None
+
+
+@lru_cache(maxsize=256, typed=True)  # typed: True, 1 and 1.0 are different bounds
+def _bound(kind: str, value: object) -> Any:
     import datetime
 
     import pyarrow as pa
 
-    kind = field.get("type", "string")
     try:
         if kind == "date" and isinstance(value, str):
             return pa.scalar(datetime.date.fromisoformat(value), pa.date32())
