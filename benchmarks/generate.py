@@ -11,8 +11,8 @@ instead when the target has more real rows than the table, so that the unique ke
 unique (with fewer, the usual mapping is one-to-one already). `documents` keeps its real
 rows: every span points into their texts. The result is built with `kerman-warning build`
 (Parquet copies, JSON Schemas, sizes and hashes), so that it is a valid package; validating
-it must give no problem. Column-wise with pyarrow: a million rows per table takes about a minute, mostly the
-Parquet writer.
+it must give no problem. Column-wise with pyarrow: a million rows per table takes about a
+minute, mostly the Parquet writer.
 
     python benchmarks/generate.py 10000000 /tmp/kw-bench/events-1e7 --only events \
         --base /tmp/kw-bench/1000000
