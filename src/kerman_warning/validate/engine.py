@@ -201,8 +201,7 @@ def stream_table(
             ctx.out.rollback(mark)
             for check in ctx.checks.values():
                 check.state.pop(table.name, None)  # batch rules keep state per table
-            table.chunks, table.line_chunks, table.bad_chunks, table.rows = {}, [], [], 0
-            table.usable, table.columns, table.lines, table.bad = False, {}, None, None
+            _reset(table)
             if int(str(bigger.args[0])) <= block:  # cannot happen; never loop
                 ctx.out.add(CSV_READABLE, "a row is too long to parse", resource=table.name)
                 return
@@ -235,7 +234,7 @@ def _stream_table(
         _quotes_balanced(ctx, table)  # the parser takes an unclosed quote to the end of file
     except Unreadable as error:
         ctx.out.rollback(mark)
-        table.chunks, table.line_chunks, table.bad_chunks, table.rows = {}, [], [], 0
+        _reset(table)
         ctx.out.add(CSV_READABLE, str(error), resource=table.name, file=table.file, row=error.line)
         return
     table.usable = True
@@ -291,25 +290,32 @@ def _grouped(batches: Iterator[Any]) -> Iterator[Any]:
             yield joined[0]
 
 
+def _reset(table: Table) -> None:
+    """Forget what streaming a table gathered (to read it again, or because it is unreadable)."""
+    table.chunks, table.bad_rows, table.rows = {}, [], 0
+    table.usable, table.columns, table.bad = False, {}, None
+    table.shift_at, table.shift_by = [], []
+
+
 def _concatenate(table: Table) -> None:
+    """The kept columns of a table, each made one array: one column at a time, its chunks let
+    go as it is joined, so that the end of a table never holds two copies of its kept columns."""
     import numpy as np
     import pyarrow as pa
 
     from ..tableschema import arrow_type
 
-    for name, chunks in table.chunks.items():
+    for name in list(table.chunks):
+        chunks = table.chunks.pop(name)
         if chunks:
             table.columns[name] = pa.chunked_array(chunks).combine_chunks()
         else:
             table.columns[name] = pa.array([], type=arrow_type(table.spec(name) or {}))
-    table.chunks = {}
-    if table.line_chunks:
-        lines = np.concatenate(table.line_chunks)
-        if not np.array_equal(lines, np.arange(2, len(lines) + 2)):
-            table.lines = lines
-        bad = np.concatenate(table.bad_chunks)
-        table.bad = bad if bad.any() else None
-    table.line_chunks, table.bad_chunks = [], []
+        del chunks
+    if table.bad_rows:
+        table.bad = np.zeros(table.rows, dtype=np.bool_)
+        table.bad[np.concatenate(table.bad_rows)] = True
+    table.bad_rows = []
 
 
 @dataclass
@@ -447,8 +453,9 @@ def _one_batch(
     rows_schema.feed(batch, row_bad)
     for name, chunks in table.chunks.items():
         chunks.append(columns[name])
-    table.line_chunks.append(lines)
-    table.bad_chunks.append(row_bad)
+    table.follow(lines)
+    if row_bad.any():
+        table.bad_rows.append(np.flatnonzero(row_bad) + table.rows)
     table.rows += n
 
 
