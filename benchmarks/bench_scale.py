@@ -54,6 +54,32 @@ def ours(package: Path) -> list[str]:
     return [sys.executable, "-c", LIFTED, "validate", str(package)]
 
 
+# The scaled packages keep every key and span consistent, but not two project rules of the
+# factuality table, which came after generate.py: at equal rows per table, events outnumber the
+# factuality rows that cover them (event-has-factuality), and the last, partial copy of the
+# factuality rows nests its perspectives into copy 0's parents (perspective-nests). Every check
+# still runs on every row; the report lists 50 problems per rule and column and counts the rest.
+EXPECTED = {"event-has-factuality", "perspective-nests"}
+
+
+def fired(package: Path) -> list[str]:
+    """The rules a package breaks (one untimed run, which also warms the page cache)."""
+    done = subprocess.run(
+        [*ours(package), "--format", "json"], capture_output=True, text=True, check=False
+    )
+    try:
+        report = json.loads(done.stdout)
+    except ValueError:
+        return [f"no report (exit code {done.returncode})"]
+    return sorted({p["rule"] for p in report["problems"]})
+
+
+def checked(package: Path) -> bool:
+    rules = fired(package)
+    print(f"  {package.name}: rules broken: {rules or 'none'}")
+    return set(rules) <= EXPECTED
+
+
 STREAM_READ = """
 import sys, json
 import pyarrow as pa, pyarrow.csv as pacsv
@@ -184,16 +210,17 @@ def m1(work: Path, base_rows: int, sizes: list[int], runs: int) -> dict[str, Any
         else:
             target = work / f"events-{n}"
             packages[n] = generate(n, target, "--only", "events", "--base", str(base))
+    ok = {n: checked(packages[n]) for n in sizes}
     measured: dict[int, list[dict[str, Any]]] = {n: [] for n in sizes}
     for _ in range(runs):
         for n in sizes:
             run = sampled(ours(packages[n]))
-            run["valid"] = run["code"] == 0 and "VALID" in run.pop("tail")
+            run["valid"] = ok[n] and run["code"] in (0, 1) and "VALID" in run.pop("tail")
             measured[n].append(run)
             print(f"  M1 events={n:>11,} {run['seconds']:7.2f} s {run['peak_mib']:8.0f} MiB")
     lines = [
         "| events rows | median time | peak RSS (median) | peak / peak at smallest "
-        "| sampled peak at | valid |",
+        "| sampled peak at | only the expected rules broken |",
         "|---:|---:|---:|---:|---:|---|",
     ]
     first = med(measured[sizes[0]], "peak_mib")
@@ -210,6 +237,7 @@ def m1(work: Path, base_rows: int, sizes: list[int], runs: int) -> dict[str, Any
 
 def t1(work: Path, rows: int, runs: int) -> dict[str, Any]:
     package = generate(rows, work / str(rows))
+    ok = checked(package)
     commands = {
         "kerman-warning validate": ours(package),
         "pyarrow.csv.open_csv (typed, streaming)": [
@@ -228,7 +256,7 @@ def t1(work: Path, rows: int, runs: int) -> dict[str, Any]:
             if name == "DuckDB baseline":
                 run["ok"] = run["ok"] and '"problems": 0' in run["tail"]
             elif name == "kerman-warning validate":
-                run["ok"] = run["ok"] and "VALID" in run["tail"]
+                run["ok"] = ok and run["code"] in (0, 1) and "VALID" in run["tail"]
             del run["tail"]
             measured[name].append(run)
             print(f"  T1 {name:<42} {run['seconds']:7.2f} s {run['peak_mib']:8.0f} MiB")
@@ -254,11 +282,12 @@ def t2(work: Path, small: int, runs: int, frictionless_runs: int) -> dict[str, A
     for run in real_runs:
         run["valid"] = run["code"] == 0 and "VALID" in run.pop("tail")
     package = generate(small, work / str(small))
+    ok = checked(package)
     measured: dict[str, list[dict[str, Any]]] = {"kerman-warning": [], "frictionless": []}
     for i in range(max(runs, frictionless_runs)):
         if i < runs:
             run = measure(ours(package))
-            run["valid"] = run["code"] == 0 and "VALID" in run.pop("tail")
+            run["valid"] = ok and run["code"] in (0, 1) and "VALID" in run.pop("tail")
             measured["kerman-warning"].append(run)
         if i < frictionless_runs:
             run = measure(theirs(package))
