@@ -178,10 +178,17 @@ def relation_is(
     )
 
 
-def joined(table: Table, columns: tuple[str, ...]) -> Any:
-    """One string per row joining `columns` (null where any is null): a composite key."""
+def joined(table: Table, columns: tuple[str, ...], start: int = 0, size: int = -1) -> Any:
+    """One string per row joining `columns` (null where any is null): a composite key; of the
+    rows from `start`, `size` of them (-1: all), so that a large table is joined a slice at a
+    time."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    parts = [plain(table.column(name)).cast(pa.string()) for name in columns]
+    parts = []
+    for name in columns:
+        column = table.column(name)
+        if start or size >= 0:
+            column = column.slice(start, None if size < 0 else size)
+        parts.append(plain(column).cast(pa.string()))
     return pc.binary_join_element_wise(*parts, "\x1f")
