@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -173,6 +173,18 @@ class Plan:
     """What to keep of one table while streaming it: until the end of the run."""
 
     keep: set[str]
+    encoded: set[str] = field(default_factory=set)  # kept dictionary-encoded: repetitive text
+
+
+def _repetitive(column: Any) -> bool:
+    """Text with few distinct values (e.g. `doc_id`, one value): kept as a dictionary, it costs
+    a small integer a row instead of the text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_string(column.type) or len(column) < 64:
+        return False
+    return int(pc.count_distinct(column).as_py()) * 4 <= len(column)
 
 
 def plan(ctx: Context, table: Table, finals: list[Rule]) -> Plan:
@@ -227,10 +239,11 @@ def _stream_table(
             )
             return
         table.chunks = {name: [] for name in plan.keep}
+        plan.encoded = set()
         rows_schema = RowSchema(ctx, table)
         checks = Keys(ctx, table, fks)
         for ready in _ahead(_prepare(table, batches), depth=AHEAD):
-            _one_batch(ctx, table, ready, batch_rules, parquet, rows_schema, checks)
+            _one_batch(ctx, table, ready, batch_rules, parquet, rows_schema, checks, plan)
         _quotes_balanced(ctx, table)  # the parser takes an unclosed quote to the end of file
     except Unreadable as error:
         ctx.out.rollback(mark)
@@ -409,6 +422,7 @@ def _one_batch(
     parquet: ParquetMirror,
     rows_schema: RowSchema,
     checks: Keys,
+    plan: Plan,
 ) -> None:
     import numpy as np
     import pyarrow as pa
@@ -452,7 +466,12 @@ def _one_batch(
     parquet.feed(batch, cast_bad)
     rows_schema.feed(batch, row_bad)
     for name, chunks in table.chunks.items():
-        chunks.append(columns[name])
+        column = columns[name]
+        if not chunks and _repetitive(column):  # decided on a table's first batch
+            plan.encoded.add(name)
+        if name in plan.encoded and not pa.types.is_dictionary(column.type):
+            column = column.dictionary_encode()
+        chunks.append(column)
     table.follow(lines)
     if row_bad.any():
         table.bad_rows.append(np.flatnonzero(row_bad) + table.rows)
