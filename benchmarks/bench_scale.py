@@ -62,22 +62,38 @@ def ours(package: Path) -> list[str]:
 EXPECTED = {"event-has-factuality", "perspective-nests"}
 
 
-def fired(package: Path) -> list[str]:
-    """The rules a package breaks (one untimed run, which also warms the page cache)."""
-    done = subprocess.run(
-        [*ours(package), "--format", "json"], capture_output=True, text=True, check=False
-    )
-    try:
-        report = json.loads(done.stdout)
-    except ValueError:
-        return [f"no report (exit code {done.returncode})"]
-    return sorted({p["rule"] for p in report["problems"]})
+# bench_validate's wrapper keeps only the end of the output; this one keeps the JSON report.
+_WRAPPER = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+with open(sys.argv[1], "wb") as out:
+    done = subprocess.run(sys.argv[2:], stdout=out, stderr=subprocess.STDOUT)
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+print(json.dumps({"seconds": seconds, "peak_mib": peak / 1024, "code": done.returncode}))
+"""
 
 
-def checked(package: Path) -> bool:
-    rules = fired(package)
-    print(f"  {package.name}: rules broken: {rules or 'none'}")
-    return set(rules) <= EXPECTED
+def validated(package: Path) -> dict[str, Any]:
+    """One timed run of our validate with a JSON report: which rules the package breaks."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".json") as report:
+        command = [*ours(package), "--format", "json"]
+        out = subprocess.run(
+            [sys.executable, "-c", _WRAPPER, report.name, *command],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        run: dict[str, Any] = json.loads(out.stdout)
+        try:
+            problems = json.loads(Path(report.name).read_text(encoding="utf-8"))["problems"]
+            run["broken"] = sorted({p["rule"] for p in problems})
+        except (ValueError, KeyError):
+            run["broken"] = [f"no report (exit code {run['code']})"]
+    run["valid"] = run["code"] in (0, 1) and set(run["broken"]) <= EXPECTED
+    return run
 
 
 STREAM_READ = """
@@ -134,8 +150,8 @@ print(json.dumps({"problems": problems}))
 """
 
 
-def sampled(command: list[str]) -> dict[str, Any]:
-    """Run `command` (through bench_validate's wrapper: wall time, kernel peak RSS) and sample
+def sampled(package: Path) -> dict[str, Any]:
+    """Validate `package` (`validated`: wall time, kernel peak RSS, rules broken) and sample
     the RSS of the process doing the work every 50 ms; report when the sampled peak came."""
     samples: list[tuple[float, int]] = []
     stop = threading.Event()
@@ -153,7 +169,7 @@ def sampled(command: list[str]) -> dict[str, Any]:
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     try:
-        run = measure(command)
+        run = validated(package)
     finally:
         stop.set()
         watcher.join()
@@ -210,15 +226,16 @@ def m1(work: Path, base_rows: int, sizes: list[int], runs: int) -> dict[str, Any
         else:
             target = work / f"events-{n}"
             packages[n] = generate(n, target, "--only", "events", "--base", str(base))
-    ok = {n: checked(packages[n]) for n in sizes}
     measured: dict[int, list[dict[str, Any]]] = {n: [] for n in sizes}
     for _ in range(runs):
         for n in sizes:
-            run = sampled(ours(packages[n]))
-            run["valid"] = ok[n] and run["code"] in (0, 1)
-            del run["tail"]
+            run = sampled(packages[n])
             measured[n].append(run)
-            print(f"  M1 events={n:>11,} {run['seconds']:7.2f} s {run['peak_mib']:8.0f} MiB")
+            print(
+                f"  M1 events={n:>11,} {run['seconds']:7.2f} s {run['peak_mib']:8.0f} MiB "
+                f"broken: {run['broken']}",
+                flush=True,
+            )
     lines = [
         "| events rows | median time | peak RSS (median) | peak / peak at smallest "
         "| sampled peak at | only the expected rules broken |",
@@ -238,9 +255,8 @@ def m1(work: Path, base_rows: int, sizes: list[int], runs: int) -> dict[str, Any
 
 def t1(work: Path, rows: int, runs: int) -> dict[str, Any]:
     package = generate(rows, work / str(rows))
-    ok = checked(package)
-    commands = {
-        "kerman-warning validate": ours(package),
+    commands: dict[str, list[str] | None] = {
+        "kerman-warning validate": None,
         "pyarrow.csv.open_csv (typed, streaming)": [
             sys.executable,
             "-c",
@@ -252,15 +268,17 @@ def t1(work: Path, rows: int, runs: int) -> dict[str, Any]:
     measured: dict[str, list[dict[str, Any]]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, command in commands.items():
-            run = measure(command)
-            run["ok"] = run["code"] == 0
-            if name == "DuckDB baseline":
-                run["ok"] = run["ok"] and '"problems": 0' in run["tail"]
-            elif name == "kerman-warning validate":
-                run["ok"] = ok and run["code"] in (0, 1)
-            del run["tail"]
+            if command is None:
+                run = validated(package)
+                run["ok"] = run["valid"]
+            else:
+                run = measure(command)
+                run["ok"] = run["code"] == 0
+                if name == "DuckDB baseline":
+                    run["ok"] = run["ok"] and '"problems": 0' in run["tail"]
+                del run["tail"]
             measured[name].append(run)
-            print(f"  T1 {name:<42} {run['seconds']:7.2f} s {run['peak_mib']:8.0f} MiB")
+            print(f"  T1 {name:<42} {run['seconds']:7.2f} s {run['peak_mib']:8.0f} MiB", flush=True)
     ours_t = med(measured["kerman-warning validate"], "seconds")
     lines = [
         f"| at {rows:,} rows per table | median time | peak RSS | ours / this (time) | ok |",
@@ -276,20 +294,15 @@ def t1(work: Path, rows: int, runs: int) -> dict[str, Any]:
 
 
 def t2(work: Path, small: int, runs: int, frictionless_runs: int) -> dict[str, Any]:
-    from kerman_warning._package import default_root
 
-    real = [ours(default_root()) for _ in range(runs)]
-    real_runs = [measure(c) for c in real]
+    real_runs = [measure([sys.executable, "-m", "kerman_warning", "validate"]) for _ in range(runs)]
     for run in real_runs:
         run["valid"] = run["code"] == 0 and "VALID" in run.pop("tail")
     package = generate(small, work / str(small))
-    ok = checked(package)
     measured: dict[str, list[dict[str, Any]]] = {"kerman-warning": [], "frictionless": []}
     for i in range(max(runs, frictionless_runs)):
         if i < runs:
-            run = measure(ours(package))
-            run["valid"] = ok and run["code"] in (0, 1)
-            del run["tail"]
+            run = validated(package)
             measured["kerman-warning"].append(run)
         if i < frictionless_runs:
             run = measure(theirs(package))

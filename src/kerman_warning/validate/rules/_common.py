@@ -144,7 +144,9 @@ def cycles(ids: Any, parents: Any) -> Any:
     import pyarrow.compute as pc
 
     n = len(ids)
-    step = np.asarray(pc.fill_null(pc.index_in(parents, value_set=ids), n).to_numpy(), np.int64)
+    step = np.asarray(
+        pc.fill_null(pc.index_in(parents, value_set=plain(ids)), n).to_numpy(), np.int64
+    )
     jump = np.append(step, n)  # n: the root sentinel, its own parent
     for _ in range(max(1, int(np.ceil(np.log2(n + 1))) + 1)):
         jump = jump[jump]  # pointer doubling: after k rounds, the 2^k-th ancestor
@@ -165,7 +167,7 @@ def relation_is(
     table, sources = c.table(name), c.table("sources")
     if table is None or sources is None:
         return
-    position = pc.index_in(table.column("source_id"), value_set=sources.column("source_id"))
+    position = pc.index_in(table.column("source_id"), value_set=plain(sources.column("source_id")))
     relation = plain(sources.column("relation")).take(position)
     c.flag(
         table,

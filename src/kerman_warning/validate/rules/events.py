@@ -130,7 +130,7 @@ def claim_after_attack(c: Reporter) -> None:
     rows = pc.indices_nonzero(pc.and_(claims, pc.is_valid(about)))
     if len(rows) == 0:
         return
-    named = pc.unique(about.take(rows))
+    named = plain(pc.unique(about.take(rows)))  # a kept column may be dictionary-encoded
     where = pc.indices_nonzero(pc.is_in(ids, value_set=named))
     at: dict[str, int] = {}
     for value, row in zip(ids.take(where).to_pylist(), where.to_pylist(), strict=True):

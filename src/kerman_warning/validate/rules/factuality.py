@@ -204,7 +204,7 @@ def outlet_is_outermost(c: Reporter) -> None:
     facts, sources = c.table(FACTUALITY), c.table("sources")
     if facts is None or sources is None:
         return
-    position = pc.index_in(facts.column("source_id"), value_set=sources.column("source_id"))
+    position = pc.index_in(facts.column("source_id"), value_set=plain(sources.column("source_id")))
     relation = plain(sources.column("relation")).take(position)
     outermost = pc.is_null(facts.column("parent_factuality_id"))
     c.flag(
@@ -241,7 +241,7 @@ def perspective_nests(c: Reporter) -> None:
     if facts is None:
         return
     ids = facts.column("factuality_id")
-    parent = pc.index_in(facts.column("parent_factuality_id"), value_set=ids)
+    parent = pc.index_in(facts.column("parent_factuality_id"), value_set=plain(ids))
     nested = np.asarray(pc.is_valid(parent).to_numpy(zero_copy_only=False), dtype=np.bool_)
     up = np.asarray(pc.fill_null(parent, 0).to_numpy(), dtype=np.int64)
     mention = np.asarray(joined(facts, MENTION).to_numpy(zero_copy_only=False), dtype=object)
