@@ -45,7 +45,7 @@ __all__ = ["ForeignKeys", "KeyCheck", "Keys", "Picked", "hash_rows", "key_sets"]
 Reread = Callable[[Table], Iterator[tuple[int, dict[str, Any], "Ints"]]]
 # the engine's reader: a table read again with the parser's block size it was streamed with
 Reader = Callable[[Table, int], Iterator[tuple[int, dict[str, Any], "Ints"]]]
-PENDING_DEDUP = 1 << 16  # pending values are deduplicated when this many have piled up
+PENDING_DEDUP = 1 << 16  # pending values are deduplicated when at least this many pile up
 
 WHAT = {PRIMARY_KEY.id: "primary key", UNIQUE.id: "unique field", UNIQUE_KEYS.id: "unique key"}
 
@@ -448,13 +448,16 @@ class Pending:
     fk: tuple[list[str], str, list[str]]
     parts: list[list[Any]] = field(default_factory=list)
     size: int = 0
+    limit: int = PENDING_DEDUP  # deduplicated when this many values have piled up
 
     def add(self, values: list[Any]) -> None:
         self.parts.append(values)
         self.size += len(values[0])
-        if self.size >= PENDING_DEDUP and len(self.parts) > 1:
+        if self.size >= self.limit and len(self.parts) > 1:
             self.parts = [self.values()]
             self.size = len(self.parts[0][0])
+            # twice what is left: each value is deduplicated a bounded number of times
+            self.limit = max(PENDING_DEDUP, 2 * self.size)
 
     def values(self) -> list[Any]:
         import pyarrow as pa
