@@ -168,18 +168,6 @@ class _NoPandas:
             raise ModuleNotFoundError(f"{name} is not imported while validating", name=name)
 
 
-def _system_allocator() -> None:
-    """Arrow's default allocator (mimalloc) keeps memory it has freed for reuse; validate frees
-    each batch as it goes, and with the system allocator it ran faster and peaked lower
-    (docs/benchmarks.md, issue 11: 10^4 rows per table 200 MiB instead of 290 MiB). An
-    allocator chosen by the environment (ARROW_DEFAULT_MEMORY_POOL) is left alone."""
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        return
-    import pyarrow as pa
-
-    pa.set_memory_pool(pa.system_memory_pool())
-
-
 @contextlib.contextmanager
 def _without_pandas() -> Any:
     """pyarrow imports pandas, when installed, on its first conversion of Python objects, just in
@@ -207,7 +195,6 @@ def _validate(args: argparse.Namespace) -> int:
         return 0
 
     spec = _package_spec(args)
-    _system_allocator()
     with root_at(spec) as root, _without_pandas():
         report = validate(root, rules=args.rules)
         text = report.render(format=args.format)
