@@ -75,6 +75,7 @@ reader-screenshot: venv browser
 
 bench: venv
 	$(BIN)/python benchmarks/bench_load.py
+	$(BIN)/python benchmarks/bench_scale.py --quick
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -255,3 +255,13 @@ def test_the_package_is_named_the_same_way_everywhere(
         # build --check: 1 only because the copy has no docs/ (derived files it would write)
         assert code == (1 if args[0] == "build" else 0), args
         assert capsysbinary.readouterr().err == b""
+
+
+def test_validate_does_not_import_pandas() -> None:
+    # pyarrow would import pandas (about 0.5 s) on its first conversion of Python objects
+    code = (
+        "import sys; from kerman_warning.cli import main; code = main(['validate']); "
+        "print(code, 'pandas' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.split()[-2:] == ["0", "False"], done.stdout + done.stderr

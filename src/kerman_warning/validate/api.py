@@ -8,6 +8,7 @@ the CSV. A final rule asks `reporter.table(name)` for a whole table, with the co
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -116,10 +117,12 @@ class Table(Rows):
     usable: bool = False  # streamed completely with a readable header
     rows: int = 0
     columns: dict[str, Any] = field(default_factory=dict)
-    lines: Ints | None = None  # None: line of row i is i + 2
+    # Line numbers, compactly: from row shift_at[k] on, row i is on line i + 2 + shift_by[k]
+    # (a quoted cell over several lines moves the rows after it); nothing kept per row.
+    shift_at: list[int] = field(default_factory=list)
+    shift_by: list[int] = field(default_factory=list)
     chunks: dict[str, list[Any]] = field(default_factory=dict)
-    line_chunks: list[Ints] = field(default_factory=list)
-    bad_chunks: list[Bools] = field(default_factory=list)
+    bad_rows: list[Ints] = field(default_factory=list)  # rows breaking the schema, by batch
     parquet: str | None = None  # relative path of the Parquet copy, if any
     parquet_path: Path | None = None
     dialect: Dialect = DEFAULT
@@ -141,7 +144,21 @@ class Table(Rows):
         return self.rows
 
     def line(self, i: int) -> int:
-        return i + 2 if self.lines is None else int(self.lines[i])
+        if not self.shift_at or i < self.shift_at[0]:
+            return i + 2
+        return i + 2 + self.shift_by[bisect.bisect_right(self.shift_at, i) - 1]
+
+    def follow(self, lines: Ints) -> None:
+        """Note the lines of the next rows streamed (rows from `self.rows` on)."""
+        import numpy as np
+
+        shift = lines - np.arange(self.rows + 2, self.rows + 2 + len(lines), dtype=np.int64)
+        last = self.shift_by[-1] if self.shift_by else 0
+        if len(shift) == 0 or (shift[0] == last and shift[-1] == last):
+            return  # shifts never go down: equal at both ends, equal all along
+        changes = np.flatnonzero(np.diff(shift, prepend=last)).tolist()
+        self.shift_at.extend(self.rows + i for i in changes)
+        self.shift_by.extend(int(shift[i]) for i in changes)
 
 
 @dataclass

@@ -51,9 +51,11 @@ label problems; the work runs in this order (`src/kerman_warning/validate/engine
    under `--rules all`, this project's profile); every path is resolved; every file starts
    being hashed in a worker thread;
 2. under `--rules all`, the documents' texts are read;
-3. each table is streamed once, referenced tables first: Table Schema checks, batch rules,
-   the Parquet comparison and the JSON Schema sample, batch by batch;
-4. foreign keys into tables read later, then sizes and hashes, then the final rules.
+3. each table is streamed once, referenced tables first: Table Schema checks, keys and
+   foreign keys, batch rules, the Parquet comparison and the JSON Schema sample, batch by
+   batch (a foreign key into a table read later, in a cycle or into its own table, is
+   resolved when that table is complete);
+4. sizes and hashes, then the final rules.
 
 A problem stops only what cannot run after it: a descriptor that is not JSON ends the run
 (exit code 2); a resource whose path is unsafe, whose file is missing or whose Table Schema

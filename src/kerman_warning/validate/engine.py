@@ -7,9 +7,10 @@
    of cells: a worker thread parses, numbers the lines and casts the next batch while this
    thread checks the Table Schema column-wise (`stages.tableschema`), runs the batch rules,
    compares the rows with the Parquet copy (`stages.integrity`) and samples rows against their
-   JSON Schema (`stages.jsonrows`). Only the columns later checks need stay in memory.
-4. Check the foreign keys into tables streamed later, then sizes and hashes (stage 2), then
-   run the final rules on the kept columns.
+   JSON Schema (`stages.jsonrows`), and checks keys and foreign keys batch by batch
+   (`stages.keys`). Only the columns later checks need stay in memory: the key columns of
+   tables other tables refer to, and the columns final rules keep.
+4. Sizes and hashes (stage 2), then the final rules on the kept columns.
 
 "Stages" (1-5) label problems in the report; this is the order in which they are found. The
 engine alone collects problems; a rule that raises is a bug of the validator (exit code 3).
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,7 @@ from .._limits import MAX_CSV_BYTES
 from .._package import DESCRIPTOR
 from ..tableschema import apply_missing_values
 from . import rules as project_rules
-from .api import Batch, Context, Table, foreign_keys, keys
+from .api import Batch, Context, Table, foreign_keys
 from .report import BUG_REPORTS
 from .spec import Rule, RuleSet, declare, ordered
 from .stages.descriptor import (
@@ -43,6 +44,7 @@ from .stages.descriptor import (
 )
 from .stages.integrity import ParquetMirror, integrity
 from .stages.jsonrows import RowSchema
+from .stages.keys import ForeignKeys, Keys
 from .stages.schemas import check_key_fields, load_schema
 from .stages.tableschema import (
     CATEGORIES,
@@ -51,8 +53,6 @@ from .stages.tableschema import (
     HEADER_MATCHES,
     TYPE,
     check_constraints,
-    check_foreign_key,
-    check_keys,
     type_message,
 )
 
@@ -133,26 +133,60 @@ def describe(ctx: Context) -> None:
 
 
 def _stream_order(ctx: Context) -> list[str]:
-    """Tables in an order where referenced tables come first (cycles broken by position)."""
+    """Tables in an order where referenced tables come first; among the tables ready, the
+    smallest file first. A cycle of foreign keys is broken at its smallest file: that table's
+    keys into tables not yet complete wait in a pending set (`stages.keys`)."""
     names = list(ctx.tables)
     needs = {
         n: {r for _, r, _ in foreign_keys(ctx.tables[n]) if r != n and r in ctx.tables}
         for n in names
     }
+
+    def size(name: str) -> int:
+        try:
+            return ctx.tables[name].path.stat().st_size
+        except OSError:
+            return 0
+
+    def on_cycle(name: str, left: set[str]) -> bool:
+        seen: set[str] = set()
+        todo = list(needs[name] & left)
+        while todo:
+            n = todo.pop()
+            if n == name:
+                return True
+            if n not in seen:
+                seen.add(n)
+                todo.extend(needs[n] & left)
+        return False
+
     order: list[str] = []
     while len(order) < len(names):
-        ready = [n for n in names if n not in order and needs[n] <= set(order)]
-        order.append(ready[0] if ready else next(n for n in names if n not in order))
+        left = [n for n in names if n not in order]
+        ready = [n for n in left if needs[n] <= set(order)]
+        if not ready:  # only cycles and what waits for them: break a cycle
+            ready = [n for n in left if on_cycle(n, set(left))]
+        order.append(min(ready, key=size))  # min keeps the first of equal sizes
     return order
 
 
 @dataclass
 class Plan:
-    """What to keep of one table while streaming it, and for how long."""
+    """What to keep of one table while streaming it: until the end of the run."""
 
-    keep: set[str]  # kept until the end of the run
-    local: set[str]  # kept until the end of this table (keys, foreign keys checked here)
-    deferred: list[tuple[list[str], str, list[str]]]  # foreign keys checked at the very end
+    keep: set[str]
+    encoded: set[str] = field(default_factory=set)  # kept dictionary-encoded: repetitive text
+
+
+def _repetitive(column: Any) -> bool:
+    """Text with few distinct values (e.g. `doc_id`, one value): kept as a dictionary, it costs
+    a small integer a row instead of the text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_string(column.type) or len(column) < 64:
+        return False
+    return int(pc.count_distinct(column).as_py()) * 4 <= len(column)
 
 
 def plan(ctx: Context, table: Table, finals: list[Rule]) -> Plan:
@@ -163,41 +197,25 @@ def plan(ctx: Context, table: Table, finals: list[Rule]) -> Plan:
                 keep |= set(ref_fields)
     for r in finals:
         keep |= set(r.keeps.get(table.name, ()))
-    local: set[str] = set(keys(table.schema.get("primaryKey")) or [])
-    for f in table.fields:
-        if f.get("constraints", {}).get("unique"):
-            local.add(f["name"])
-    for key in table.schema.get("uniqueKeys", []) or []:
-        local |= set(keys(key) or [])
-    position = ctx.order.index(table.name)
-    deferred = []
-    for fk in foreign_keys(table):
-        fields, resource, _ = fk
-        if resource not in ctx.tables:
-            continue  # its table could not be described: reported there
-        if resource == table.name or ctx.order.index(resource) > position:
-            deferred.append(fk)
-            keep |= set(fields)
-        else:
-            local |= set(fields)
-    names = set(table.names)
-    return Plan(keep & names, (local - keep) & names, deferred)
+    return Plan(keep & set(table.names))
 
 
-def stream_table(ctx: Context, table: Table, batch_rules: list[Rule], plan: Plan) -> None:
+def stream_table(
+    ctx: Context, table: Table, batch_rules: list[Rule], plan: Plan, fks: ForeignKeys
+) -> None:
     """Stage 3 (and the row-wise parts of stages 2, 4 and 5) for one table."""
     block = BLOCK
     while True:
         mark = ctx.out.mark()
         try:
-            _stream_table(ctx, table, batch_rules, plan, block)
+            fks.blocks[table.name] = block
+            _stream_table(ctx, table, batch_rules, plan, block, fks)
             return
         except Straddle as bigger:  # a row longer than a block: start this table again
             ctx.out.rollback(mark)
             for check in ctx.checks.values():
                 check.state.pop(table.name, None)  # batch rules keep state per table
-            table.chunks, table.line_chunks, table.bad_chunks, table.rows = {}, [], [], 0
-            table.usable, table.columns, table.lines, table.bad = False, {}, None, None
+            _reset(table)
             if int(str(bigger.args[0])) <= block:  # cannot happen; never loop
                 ctx.out.add(CSV_READABLE, "a row is too long to parse", resource=table.name)
                 return
@@ -205,7 +223,7 @@ def stream_table(ctx: Context, table: Table, batch_rules: list[Rule], plan: Plan
 
 
 def _stream_table(
-    ctx: Context, table: Table, batch_rules: list[Rule], plan: Plan, block: int
+    ctx: Context, table: Table, batch_rules: list[Rule], plan: Plan, block: int, fks: ForeignKeys
 ) -> None:
     mark = ctx.out.mark()
     parquet = ParquetMirror(ctx, table)
@@ -222,14 +240,16 @@ def _stream_table(
                 value=",".join(header),
             )
             return
-        table.chunks = {name: [] for name in plan.keep | plan.local}
+        table.chunks = {name: [] for name in plan.keep}
+        plan.encoded = set()
         rows_schema = RowSchema(ctx, table)
+        checks = Keys(ctx, table, fks)
         for ready in _ahead(_prepare(table, batches), depth=AHEAD):
-            _one_batch(ctx, table, ready, batch_rules, parquet, rows_schema)
+            _one_batch(ctx, table, ready, batch_rules, parquet, rows_schema, checks, plan)
         _quotes_balanced(ctx, table)  # the parser takes an unclosed quote to the end of file
     except Unreadable as error:
         ctx.out.rollback(mark)
-        table.chunks, table.line_chunks, table.bad_chunks, table.rows = {}, [], [], 0
+        _reset(table)
         ctx.out.add(CSV_READABLE, str(error), resource=table.name, file=table.file, row=error.line)
         return
     table.usable = True
@@ -242,13 +262,17 @@ def _stream_table(
             file=table.file,
             row=1,
         )
-    check_keys(ctx, table)
-    for fk in foreign_keys(table):
-        if fk not in plan.deferred:
-            check_foreign_key(ctx, table, fk)
+    checks.finish()
     parquet.finish()
-    for name in plan.local:
-        table.columns.pop(name, None)
+
+
+def reread(table: Table, block: int) -> Iterator[tuple[int, dict[str, Any], Ints]]:
+    """A table's rows again, as the stream gave them: (first row, typed columns, lines)."""
+    _, batches = stream_csv(table.path, table.names, block, table.dialect)
+    offset = 0
+    for ready in _prepare(table, batches):
+        yield offset, ready.columns, ready.lines
+        offset += len(ready.lines)
 
 
 def _quotes_balanced(ctx: Context, table: Table) -> None:
@@ -284,25 +308,32 @@ def _grouped(batches: Iterator[Any]) -> Iterator[Any]:
             yield joined[0]
 
 
+def _reset(table: Table) -> None:
+    """Forget what streaming a table gathered (to read it again, or because it is unreadable)."""
+    table.chunks, table.bad_rows, table.rows = {}, [], 0
+    table.usable, table.columns, table.bad = False, {}, None
+    table.shift_at, table.shift_by = [], []
+
+
 def _concatenate(table: Table) -> None:
+    """The kept columns of a table, each made one array: one column at a time, its chunks let
+    go as it is joined, so that the end of a table never holds two copies of its kept columns."""
     import numpy as np
     import pyarrow as pa
 
     from ..tableschema import arrow_type
 
-    for name, chunks in table.chunks.items():
+    for name in list(table.chunks):
+        chunks = table.chunks.pop(name)
         if chunks:
             table.columns[name] = pa.chunked_array(chunks).combine_chunks()
         else:
             table.columns[name] = pa.array([], type=arrow_type(table.spec(name) or {}))
-    table.chunks = {}
-    if table.line_chunks:
-        lines = np.concatenate(table.line_chunks)
-        if not np.array_equal(lines, np.arange(2, len(lines) + 2)):
-            table.lines = lines
-        bad = np.concatenate(table.bad_chunks)
-        table.bad = bad if bad.any() else None
-    table.line_chunks, table.bad_chunks = [], []
+        del chunks
+    if table.bad_rows:
+        table.bad = np.zeros(table.rows, dtype=np.bool_)
+        table.bad[np.concatenate(table.bad_rows)] = True
+    table.bad_rows = []
 
 
 @dataclass
@@ -395,6 +426,8 @@ def _one_batch(
     batch_rules: list[Rule],
     parquet: ParquetMirror,
     rows_schema: RowSchema,
+    checks: Keys,
+    plan: Plan,
 ) -> None:
     import numpy as np
     import pyarrow as pa
@@ -432,14 +465,21 @@ def _one_batch(
         )
     row_bad |= check_constraints(ctx, batch)
     batch.bad = row_bad
+    checks.batch(batch)
     for r in batch_rules:
         run_rule(ctx, r, lambda r=r: r.batch(ctx.reporter(r), batch))
     parquet.feed(batch, cast_bad)
     rows_schema.feed(batch, row_bad)
     for name, chunks in table.chunks.items():
-        chunks.append(columns[name])
-    table.line_chunks.append(lines)
-    table.bad_chunks.append(row_bad)
+        column = columns[name]
+        if not chunks and _repetitive(column):  # decided on a table's first batch
+            plan.encoded.add(name)
+        if name in plan.encoded and not pa.types.is_dictionary(column.type):
+            column = column.dictionary_encode()
+        chunks.append(column)
+    table.follow(lines)
+    if row_bad.any():
+        table.bad_rows.append(np.flatnonzero(row_bad) + table.rows)
     table.rows += n
 
 
@@ -497,11 +537,11 @@ def _run(ctx: Context) -> None:
     if ctx.rules == "all":
         project_rules.load_documents(ctx)
     plans = {name: plan(ctx, ctx.tables[name], finals) for name in ctx.order}
+    fks = ForeignKeys(ctx, reread)
     for name in ctx.order:
-        stream_table(ctx, ctx.tables[name], batch_rules, plans[name])
-    for name in ctx.order:
-        for fk in plans[name].deferred:
-            check_foreign_key(ctx, ctx.tables[name], fk)
+        stream_table(ctx, ctx.tables[name], batch_rules, plans[name], fks)
+        if name not in fks.complete:  # not read to its end: what waited for it is dropped
+            fks.finish(ctx.tables[name], {})
     integrity(ctx)
     for r in finals:
         run_rule(ctx, r, lambda r=r: r.final(ctx.reporter(r)))

@@ -144,7 +144,9 @@ def cycles(ids: Any, parents: Any) -> Any:
     import pyarrow.compute as pc
 
     n = len(ids)
-    step = np.asarray(pc.fill_null(pc.index_in(parents, value_set=ids), n).to_numpy(), np.int64)
+    step = np.asarray(
+        pc.fill_null(pc.index_in(parents, value_set=plain(ids)), n).to_numpy(), np.int64
+    )
     jump = np.append(step, n)  # n: the root sentinel, its own parent
     for _ in range(max(1, int(np.ceil(np.log2(n + 1))) + 1)):
         jump = jump[jump]  # pointer doubling: after k rounds, the 2^k-th ancestor
@@ -165,7 +167,7 @@ def relation_is(
     table, sources = c.table(name), c.table("sources")
     if table is None or sources is None:
         return
-    position = pc.index_in(table.column("source_id"), value_set=sources.column("source_id"))
+    position = pc.index_in(table.column("source_id"), value_set=plain(sources.column("source_id")))
     relation = plain(sources.column("relation")).take(position)
     c.flag(
         table,
@@ -178,10 +180,17 @@ def relation_is(
     )
 
 
-def joined(table: Table, columns: tuple[str, ...]) -> Any:
-    """One string per row joining `columns` (null where any is null): a composite key."""
+def joined(table: Table, columns: tuple[str, ...], start: int = 0, size: int = -1) -> Any:
+    """One string per row joining `columns` (null where any is null): a composite key; of the
+    rows from `start`, `size` of them (-1: all), so that a large table is joined a slice at a
+    time."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    parts = [plain(table.column(name)).cast(pa.string()) for name in columns]
+    parts = []
+    for name in columns:
+        column = table.column(name)
+        if start or size >= 0:
+            column = column.slice(start, None if size < 0 else size)
+        parts.append(plain(column).cast(pa.string()))
     return pc.binary_join_element_wise(*parts, "\x1f")

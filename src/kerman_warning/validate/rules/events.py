@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..api import Batch, Reporter, plain
 from ..spec import declare
 from ._common import (
@@ -10,6 +12,12 @@ from ._common import (
     _quiet,
     ordered,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Ints = npt.NDArray[np.int64]
 
 DATE_ORDER = declare(
     "date-order",
@@ -109,30 +117,47 @@ def claim_after_attack(c: Reporter) -> None:
         pc.and_(claims, pc.is_null(about)),
         lambda i: "a claim that names no event; expected the event_id of what is claimed",
     )
-    itself = pc.fill_null(pc.equal(about, events.column("event_id")), False)
+    ids = events.column("event_id")
+    itself = pc.fill_null(pc.equal(about, ids), False)
     c.flag(
         events,
         "about_event_id",
         pc.and_(claims, itself),
         lambda i: "the claim is about itself; expected the event_id of what is claimed",
     )
-    target = pc.index_in(about, value_set=events.column("event_id"))
-    found = pc.and_(claims, pc.is_valid(target))
-    index = np.asarray(pc.fill_null(target, 0).to_numpy(), dtype=np.int64)
-    start, end = _np(events.column("date_start")), _np(events.column("date_end"))
-    earliest = np.where(np.isnat(start), end, start)  # open start: only "before end" is known
-    other = earliest[index]
+    # Only the claims and the events they name are looked at: nothing the size of the table
+    # but one pass over its ids (memory stays with the claims, not with the events).
+    rows = pc.indices_nonzero(pc.and_(claims, pc.is_valid(about)))
+    if len(rows) == 0:
+        return
+    named = plain(pc.unique(about.take(rows)))  # a kept column may be dictionary-encoded
+    where = pc.indices_nonzero(pc.is_in(ids, value_set=named))
+    at: dict[str, int] = {}
+    for value, row in zip(ids.take(where).to_pylist(), where.to_pylist(), strict=True):
+        at.setdefault(value, row)  # the first row of an id, as a lookup of it finds
+    claim_rows = np.asarray(rows.to_numpy(), dtype=np.int64)
+    targets = [at.get(v) for v in about.take(rows).to_pylist()]
+    found = np.asarray([t is not None for t in targets], dtype=np.bool_)
+    claim_rows = claim_rows[found]
+    target_rows = np.asarray([t for t in targets if t is not None], dtype=np.int64)
+
+    def earliest(picked: Ints) -> Any:
+        take = pa.array(picked, pa.int64())
+        start = _np(events.column("date_start").take(take))
+        end = _np(events.column("date_end").take(take))
+        return np.where(np.isnat(start), end, start)  # open start: only "before end" is known
+
+    mine, other = earliest(claim_rows), earliest(target_rows)
     with _quiet():
-        before = np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.bool_) & (
-            earliest < other
-        )
+        before = mine < other
+    date_of = dict(zip(claim_rows.tolist(), zip(mine, other, strict=True), strict=True))
     c.flag(
         events,
         "date_start",
-        before,
+        claim_rows[before],
         lambda i: (
-            f"the claim may be dated {earliest[i]}, before {events.value('about_event_id', i)} "
-            f"({other[i]}); expected a claim no earlier than what it claims"
+            f"the claim may be dated {date_of[i][0]}, before {events.value('about_event_id', i)} "
+            f"({date_of[i][1]}); expected a claim no earlier than what it claims"
         ),
         value=lambda i: events.value("date_start", i) or events.value("date_end", i),
     )

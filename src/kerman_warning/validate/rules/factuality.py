@@ -33,6 +33,7 @@ _CUE_WORDS = {
 }
 HEARD = ("quoted", "cited", "claimant", "publisher")  # sources.relation a perspective may have
 MENTION = ("event_id", "doc_id", "start", "end")
+SLICE = 1 << 20  # rows of a kept table joined into keys at a time (memory, not the table's)
 
 
 FACTUALITY_CUE_AGREES = declare(
@@ -140,16 +141,22 @@ EVENT_HAS_FACTUALITY = declare(
 def event_has_factuality(c: Reporter) -> None:
     """Every event has a perspective without a parent (the outlet's) at its own evidence
     span."""
+    import numpy as np
     import pyarrow.compute as pc
 
     events, facts = c.table("events"), c.table(FACTUALITY)
     if events is None or facts is None:
         return  # no factuality table (or one that could not be read): nothing to hold it to
     roots = pc.filter(joined(facts, MENTION), pc.is_null(facts.column("parent_factuality_id")))
+    missing = np.zeros(len(events), dtype=np.bool_)
+    for start in range(0, len(events), SLICE):  # the events' keys a slice at a time
+        found = pc.is_in(joined(events, MENTION, start, SLICE), value_set=roots)
+        hit = np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.bool_)
+        missing[start : start + len(hit)] = ~hit
     c.flag(
         events,
         "event_id",
-        pc.invert(pc.is_in(joined(events, MENTION), value_set=roots)),
+        missing,
         lambda i: (
             f"has no factuality at its evidence span {events.value('start', i)}:"
             f"{events.value('end', i)}; expected a factuality row without a parent there (the "
@@ -197,7 +204,7 @@ def outlet_is_outermost(c: Reporter) -> None:
     facts, sources = c.table(FACTUALITY), c.table("sources")
     if facts is None or sources is None:
         return
-    position = pc.index_in(facts.column("source_id"), value_set=sources.column("source_id"))
+    position = pc.index_in(facts.column("source_id"), value_set=plain(sources.column("source_id")))
     relation = plain(sources.column("relation")).take(position)
     outermost = pc.is_null(facts.column("parent_factuality_id"))
     c.flag(
@@ -234,7 +241,7 @@ def perspective_nests(c: Reporter) -> None:
     if facts is None:
         return
     ids = facts.column("factuality_id")
-    parent = pc.index_in(facts.column("parent_factuality_id"), value_set=ids)
+    parent = pc.index_in(facts.column("parent_factuality_id"), value_set=plain(ids))
     nested = np.asarray(pc.is_valid(parent).to_numpy(zero_copy_only=False), dtype=np.bool_)
     up = np.asarray(pc.fill_null(parent, 0).to_numpy(), dtype=np.int64)
     mention = np.asarray(joined(facts, MENTION).to_numpy(zero_copy_only=False), dtype=object)

@@ -1,5 +1,5 @@
-"""Stage 3, the Table Schema, column-wise: types, constraints, categories, keys and foreign keys
-on each batch or on a table's kept key columns. The engine streams; this module judges."""
+"""Stage 3, the Table Schema, column-wise: types, constraints and categories on each batch (keys
+and foreign keys: `stages.keys`). The engine streams; this module judges."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..api import Batch, Context, Table, keys, plain, selected
+from ..api import Batch, Context, keys, selected
 from ..spec import Rule, declare
 from .schemas import bound
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     Bools = npt.NDArray[np.bool_]
     Ints = npt.NDArray[np.int64]
 
-__all__ = ["check_constraints", "check_foreign_key", "check_keys", "duplicates", "type_message"]
+__all__ = ["check_constraints", "type_message"]
 
 CSV_READABLE = declare(
     "csv-readable",
@@ -269,151 +269,3 @@ def _enum_values(spec: dict[str, Any], values: list[Any]) -> Any:
         return pa.array([str(v) for v in values], pa.string())
     except (TypeError, ValueError):
         return None
-
-
-def duplicates(columns: list[Any]) -> tuple[Bools, Ints] | None:
-    """For a key of one or more columns: which rows repeat an earlier row's key, and which row
-    that is; None when no key repeats. Rows with an empty key cell are never repeats."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    n = len(columns[0])
-    nulls = np.zeros(n, dtype=np.bool_)
-    code: Ints | None = None
-    for column in columns:
-        encoded = plain(column).dictionary_encode()  # codes in order of first appearance
-        indices = encoded.indices
-        if len(columns) == 1 and len(encoded.dictionary) == n - column.null_count:
-            return None  # every value once: the common case, decided without more work
-        if indices.null_count:
-            nulls |= np.asarray(indices.is_null().to_numpy(zero_copy_only=False), dtype=np.bool_)
-        values = np.asarray(pc.fill_null(indices, 0).to_numpy(), dtype=np.int64)
-        if code is None:
-            code = values
-        else:  # combine, then renumber in order of first appearance to keep codes small
-            combined = pa.array(code * (len(encoded.dictionary) + 1) + values)
-            code = np.asarray(combined.dictionary_encode().indices.to_numpy(), dtype=np.int64)
-    assert code is not None
-    code = np.where(nulls, -1, code)
-    running = np.maximum.accumulate(code)
-    first = np.ones(n, dtype=np.bool_)
-    first[1:] = code[1:] > running[:-1]
-    first &= ~nulls
-    repeat = ~first & ~nulls
-    if not repeat.any():
-        return None
-    first_row = np.zeros(int(code.max()) + 1, dtype=np.int64)
-    first_row[code[first]] = np.flatnonzero(first)
-    return repeat, first_row[np.maximum(code, 0)]
-
-
-def check_keys(ctx: Context, table: Table) -> None:
-    """primaryKey, unique fields and uniqueKeys on the whole table, each key set once."""
-    done: set[tuple[str, ...]] = set()
-    pk = keys(table.schema.get("primaryKey"))
-    sets: list[tuple[Rule, list[str]]] = []
-    if pk:
-        sets.append((PRIMARY_KEY, pk))
-    for spec in table.fields:
-        if spec.get("constraints", {}).get("unique"):
-            sets.append((UNIQUE, [spec["name"]]))
-    for key in table.schema.get("uniqueKeys", []) or []:
-        if keys(key):
-            sets.append((UNIQUE_KEYS, keys(key) or []))
-    if table.rows == 0:
-        return
-    what = {PRIMARY_KEY.id: "primary key", UNIQUE.id: "unique field", UNIQUE_KEYS.id: "unique key"}
-    for rule, fields in sets:
-        if tuple(fields) in done or not table.has(*fields):
-            continue
-        done.add(tuple(fields))
-        found = duplicates([table.columns[f] for f in fields])
-        if found is None:
-            continue
-        repeat, first = found
-        label = ", ".join(fields)
-        ctx.reporter(rule).flag(
-            table,
-            fields[-1] if len(fields) > 1 else fields[0],
-            repeat,
-            lambda i, first=first, w=what[rule.id], label=label: (
-                f"repeats the {w} ({label}) of line {table.line(int(first[i]))}; "
-                "expected each value once"
-            ),
-            value=lambda i, fields=fields: " / ".join(str(table.value(f, i)) for f in fields),
-        )
-
-
-def check_foreign_key(ctx: Context, table: Table, fk: tuple[list[str], str, list[str]]) -> None:
-    """Every non-empty foreign key value exists in the referenced table."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    fields, resource, ref_fields = fk
-    target = table if resource == table.name else ctx.tables.get(resource)
-    if target is None or not target.usable or not table.usable or table.rows == 0:
-        return  # an unreadable target is reported once, as itself
-    if not table.has(*fields) or not target.has(*ref_fields):
-        return
-    if any(target.columns[f].null_count for f in ref_fields):
-        return  # a key cell of the target is empty or broken: that is the one problem to fix
-
-    if len(fields) == 1:
-        column = plain(table.columns[fields[0]])
-        missing = _not_in(column, plain(target.columns[ref_fields[0]]))
-        if missing is None:
-            return
-    else:
-        left = pa.table({f"k{i}": plain(table.columns[f]) for i, f in enumerate(fields)})
-        left = left.append_column("__row", pa.array(np.arange(table.rows)))
-        right = (
-            pa.table({f"k{i}": plain(target.columns[f]) for i, f in enumerate(ref_fields)})
-            .group_by([f"k{i}" for i in range(len(fields))])
-            .aggregate([])
-        )
-        right = right.append_column("__hit", pa.array(np.ones(right.num_rows, dtype=np.bool_)))
-        joined = left.join(right, [f"k{i}" for i in range(len(fields))], join_type="left outer")
-        joined = joined.sort_by("__row")
-        any_null = np.zeros(table.rows, dtype=np.bool_)
-        for f in fields:
-            any_null |= np.asarray(
-                pc.is_null(table.columns[f]).to_numpy(zero_copy_only=False), dtype=np.bool_
-            )
-        hits: Any = pc.fill_null(joined.column("__hit"), pa.scalar(False))
-        hit = np.asarray(hits.to_numpy(zero_copy_only=False), dtype=np.bool_)
-        missing = ~hit & ~any_null
-    label = ", ".join(ref_fields)
-    check = ctx.reporter(FOREIGN_KEY)
-    check.flag(
-        table,
-        fields[0] if len(fields) == 1 else fields[-1],
-        missing,
-        lambda i: f"no row of {resource} has this {label}; expected an existing {resource} row",
-        value=lambda i: " / ".join(str(table.value(f, i)) for f in fields),
-    )
-
-
-def _not_in(column: Any, keys: Any) -> Any:
-    """Rows of `column` whose value is not among `keys` (None if there are none).
-
-    Only the column's distinct values are looked up, and the hash table is built on the
-    smaller side: the cost is one pass over each array, whatever their sizes.
-    """
-    import numpy as np
-    import pyarrow.compute as pc
-
-    values = pc.unique(column).drop_null()
-    if len(values) == 0:
-        return None
-    if len(values) <= len(keys):
-        hit = np.zeros(len(values), dtype=np.bool_)
-        where: Any = pc.index_in(keys, value_set=values).drop_null()
-        hit[np.asarray(where.to_numpy(), dtype=np.int64)] = True
-    else:
-        found: Any = pc.is_in(values, value_set=keys)
-        hit = np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.bool_)
-    if hit.all():
-        return None
-    return pc.is_in(column, value_set=values.filter(~hit))
