@@ -22,10 +22,11 @@ minute, mostly the Parquet writer.
 With --only and --base, the other tables are hard links to an already scaled package (no byte
 of them is written again) and only the named tables are written at the new size; then only
 what derives from them is rebuilt (`rebuild`: their Parquet copies and row JSON Schemas, the
-descriptor's sizes and hashes, croissant.json), never the whole package. Scaled tables are
-larger than the validator's file limits (`_limits.MAX_CSV_BYTES`, 256 MiB), which guard a
-person's machine against a hostile package: `lift_limits()` lifts them in the benchmarking
-process only.
+descriptor's sizes and hashes, croissant.json), never the whole package. Scaled tables can
+be larger than what `build` reads whole (`_limits.MAX_CSV_BYTES`, 1 GiB: `events` at 10^7 rows
+is 3.3 GB), a limit that guards a person's machine against a hostile package:
+`lift_limits()` lifts it in this generating process only (`validate` streams CSVs and needs no
+lifting).
 """
 
 from __future__ import annotations
