@@ -16,7 +16,14 @@ from typing import Any
 
 from .spec import declare
 
-__all__ = ["PATTERN_LINEAR", "re2_problem", "re2_search", "refused_patterns", "row_validator"]
+__all__ = [
+    "PATTERN_LINEAR",
+    "re2_prime",
+    "re2_problem",
+    "re2_search",
+    "refused_patterns",
+    "row_validator",
+]
 
 PATTERN_LINEAR = declare(
     "pattern-linear",
@@ -41,12 +48,45 @@ def re2_problem(pattern: str) -> str | None:
     return None
 
 
+# Verdicts matched ahead for a sample of rows (`re2_prime`), so that the validator's calls,
+# one value at a time, do not each pay for an Arrow array and a kernel call. Cleared when it
+# reaches PRIMED_MAX entries (a few thousand short strings).
+PRIMED_MAX = 1 << 14
+_primed: dict[tuple[str, str], bool] = {}
+
+
 def re2_search(pattern: str, text: str) -> bool:
     """Whether `pattern` matches somewhere in `text` (JSON Schema's `pattern`), in RE2."""
+    known = _primed.get((pattern, text))
+    if known is not None:
+        return known
     import pyarrow as pa
     import pyarrow.compute as pc
 
     return bool(pc.match_substring_regex(pa.array([text], pa.string()), pattern)[0].as_py())
+
+
+def re2_prime(schema: object, records: list[dict[str, Any]]) -> None:
+    """Match every top-level property `pattern` of `schema` against that property's string
+    values in `records`, one RE2 call per pattern, for `re2_search` to find."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict):
+        return
+    if len(_primed) > PRIMED_MAX:
+        _primed.clear()
+    for name, subschema in properties.items():
+        pattern = subschema.get("pattern") if isinstance(subschema, dict) else None
+        if not isinstance(pattern, str) or re2_problem(pattern) is not None:
+            continue
+        texts = [value for r in records if isinstance(value := r.get(name), str)]
+        if texts:
+            found = pc.match_substring_regex(pa.array(texts, pa.string()), pattern)
+            _primed.update(
+                ((pattern, t), bool(m)) for t, m in zip(texts, found.to_pylist(), strict=True)
+            )
 
 
 def refused_patterns(schema: object) -> Iterator[tuple[str, str, str]]:
