@@ -1,3 +1,3 @@
 """The package version: the one place it is written (`release` rewrites it)."""
 
-__version__ = "1.0.0"
+__version__ = "2.0.0"
