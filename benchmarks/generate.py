@@ -181,11 +181,9 @@ def rebuild(target: Path, names: set[str]) -> list[str]:
     import hashlib
 
     from kerman_warning import _croissant
-    from kerman_warning._conventions import json_schema_path, parquet_path, row_json_schema
     from kerman_warning._io import json_bytes
     from kerman_warning._package import optional_text
-    from kerman_warning.build import _parquet_bytes
-    from kerman_warning.tableschema import read_csv, sort_by_key
+    from kerman_warning.build import derive_table
 
     package = open_package(target)
     descriptor = json.loads((target / "datapackage.json").read_text(encoding="utf-8"))
@@ -202,20 +200,9 @@ def rebuild(target: Path, names: set[str]) -> list[str]:
                 digest.update(chunk)
         resource["bytes"] = source.stat().st_size
         resource["hash"] = f"sha256:{digest.hexdigest()}"
-        schema = package.schema(name)
-        table = sort_by_key(read_csv(source, schema), schema.get("primaryKey", []))
-        embedded = {k: v for k, v in resource.items() if k != "parquet"} | {"schema": schema}
-        data = _parquet_bytes(table, embedded, package_id)
-        del table
-        resource["parquet"] = {
-            "path": parquet_path(name),
-            "format": "parquet",
-            "mediatype": "application/vnd.apache.parquet",
-            "bytes": len(data),
-            "hash": f"sha256:{hashlib.sha256(data).hexdigest()}",
-        }
-        written[parquet_path(name)] = data
-        written[json_schema_path(name)] = json_bytes(row_json_schema(name, resource, schema))
+        table, derived = derive_table(source, resource, package.schema(name), package_id)
+        del table  # one table at a time: build() would hold them all
+        written |= derived
     schemas = {name: package.schema(name) for name in package.table_names()}
     datasheet = optional_text(target, "docs/datasheet.md")
     written[_croissant.CROISSANT] = _croissant.render(descriptor, schemas, datasheet=datasheet)

@@ -65,6 +65,26 @@ class BuildResult:
     check: bool = False
 
 
+def derive_table(
+    source: Path, resource: dict[str, Any], schema: dict[str, Any], package_id: str
+) -> tuple[pa.Table, dict[str, bytes]]:
+    """What one table's CSV gives: its typed rows in primary-key order, and its Parquet copy and
+    row JSON Schema by path; `resource` gets the copy's `parquet` block (path, bytes, hash)."""
+    name = resource["name"]
+    table = sort_by_key(read_csv(source, schema), schema.get("primaryKey", []))
+    embedded = {k: v for k, v in resource.items() if k != "parquet"} | {"schema": schema}
+    data = _parquet_bytes(table, embedded, package_id)
+    resource["parquet"] = {
+        "path": parquet_path(name),
+        "format": "parquet",
+        "mediatype": "application/vnd.apache.parquet",
+        "bytes": len(data),
+        "hash": f"sha256:{sha256(data)}",
+    }
+    row_schema = json_bytes(row_json_schema(name, resource, schema))
+    return table, {parquet_path(name): data, json_schema_path(name): row_schema}
+
+
 def _parquet_bytes(table: pa.Table, resource: dict[str, Any], package_id: str) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -98,18 +118,8 @@ def derive(package: Package) -> dict[str, bytes]:
         if resource.get("type") != "table":
             continue
         schema = package.schema(name)
-        table = sort_by_key(read_csv(source, schema), schema.get("primaryKey", []))
-        embedded = {k: v for k, v in resource.items() if k != "parquet"} | {"schema": schema}
-        data = _parquet_bytes(table, embedded, package_id)
-        resource["parquet"] = {
-            "path": parquet_path(name),
-            "format": "parquet",
-            "mediatype": "application/vnd.apache.parquet",
-            "bytes": len(data),
-            "hash": f"sha256:{sha256(data)}",
-        }
-        outputs[parquet_path(name)] = data
-        outputs[json_schema_path(name)] = json_bytes(row_json_schema(name, resource, schema))
+        table, derived = derive_table(source, resource, schema, package_id)
+        outputs |= derived
         schemas[name] = schema
         rows[name] = table.num_rows
         tables[name] = table
