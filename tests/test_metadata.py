@@ -3,6 +3,7 @@ croissant.json, the Hugging Face card and CITATION.cff."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from kerman_warning._metadata import disagreements, simple_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ("datapackage.json", "croissant.json", "README.md", "CITATION.cff")
+# The version every file states now (a release changes it); the edits below move one file off it.
+VERSION = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["version"]
 
 
 def test_the_repository_agrees_with_itself() -> None:
@@ -34,13 +37,18 @@ def edit(path: Path, old: str, new: str) -> None:
 @pytest.mark.parametrize(
     ("file", "old", "new", "found"),
     [
-        ("CITATION.cff", 'version: "1.0.0"', 'version: "1.0.1"', "CITATION.cff: version"),
+        ("CITATION.cff", f'version: "{VERSION}"', 'version: "0.0.1"', "CITATION.cff: version"),
         ("CITATION.cff", "license: ODC-By-1.0", "license: CC-BY-4.0", "CITATION.cff: license"),
         ("CITATION.cff", 'name: "kerman-warning curators"', 'name: "Someone"', "authors"),
         ("CITATION.cff", 'title: "The US', 'title: "A US', "CITATION.cff: title"),
-        ("croissant.json", '"version": "1.0.0"', '"version": "1.1.0"', "croissant.json: version"),
+        (
+            "croissant.json",
+            f'"version": "{VERSION}"',
+            '"version": "0.1.0"',
+            "croissant.json: version",
+        ),
         ("croissant.json", "by/1-0/", "by/2-0/", "croissant.json: license"),
-        ("croissant.json", "version = {1.0.0}", "version = {0.9.0}", "citeAs version"),
+        ("croissant.json", f"version = {{{VERSION}}}", "version = {0.9.0}", "citeAs version"),
         ("README.md", 'license: "odc-by"', 'license: "mit"', "README.md card: license"),
         ("README.md", 'pretty_name: "The US', 'pretty_name: "A US', "card: pretty_name"),
     ],
