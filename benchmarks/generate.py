@@ -73,6 +73,10 @@ def _ids(prefix: str, index: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(pa.scalar(prefix), digits, "-")
 
 
+def _wide(field: pa.Field) -> pa.Field:
+    return field.with_type(pa.large_string()) if pa.types.is_string(field.type) else field
+
+
 def _prefix(values: list[str | None]) -> str:
     first = next(v for v in values if v)
     return first.split("-", 1)[0]
@@ -154,7 +158,9 @@ def scale(
         index = pa.array(range(n), pa.int64())
         copy = pc.divide(index, k)  # kept tables: n == k, a single copy 0
         template = pc.subtract(index, pc.multiply(copy, k))
-        columns: dict[str, Any] = {f: table.column(f).take(template) for f in table.column_names}
+        # large_string: at 10^7 rows a text column passes the 2 GiB of one string array
+        wide = table.cast(pa.schema([_wide(f) for f in table.schema]))
+        columns: dict[str, Any] = {f: wide.column(f).take(template) for f in table.column_names}
         if name not in KEEP:
             columns[pk[name]] = _ids(prefix[name], index)
         unique = {f for key in schemas[name].get("uniqueKeys", []) for f in key}
