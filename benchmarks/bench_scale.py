@@ -199,7 +199,9 @@ def _rss_kib(pid: int) -> int:
 
 
 def generate(rows: int, target: Path, *extra: str) -> Path:
-    if not (target / "datapackage.json").is_file():
+    """The scaled package at `target`, generated unless a complete one is there (its marker,
+    which generate.py writes last, says so: a half-written package is generated again)."""
+    if not target.with_name(target.name + ".scaled.json").is_file():
         subprocess.run(
             [sys.executable, str(HERE / "generate.py"), str(rows), str(target), *extra],
             check=True,

@@ -235,7 +235,7 @@ def rebuild(target: Path, names: set[str]) -> list[str]:
 
 
 def marker(package: Path) -> Path:
-    """Beside a scaled package (not in it): the rows per table it was scaled to."""
+    """Beside a scaled package (not in it), written last: its sizes, and that it is complete."""
     return package.with_name(package.name + ".scaled.json")
 
 
@@ -260,8 +260,10 @@ def main(argv: list[str] | None = None) -> int:
     # at these sizes, so the tables are rebuilt one at a time, all of them or those in --only
     package = open_package(args.target)
     changed = rebuild(args.target, only or set(package.table_names()))
-    if only is None:  # what --base reads back: the size of the tables not in --only
-        marker(args.target).write_text(json.dumps({"rows_per_table": args.rows}))
+    # Written last, so a package without it is incomplete (a run that failed half-way). Its
+    # rows_per_table is what --base reads back: the size of the tables not in --only.
+    done = {"rows_per_table": args.rows} if only is None else {"only": sorted(only)}
+    marker(args.target).write_text(json.dumps({**done, "rows": size}))
     seconds = time.perf_counter() - started
     print(json.dumps({"rows": size, "built": len(changed), "seconds": round(seconds, 1)}))
     return 0
