@@ -222,9 +222,12 @@ class Package:
         what: str = "path",
         limit: tuple[int, str] = (MAX_FILE_BYTES, "MAX_FILE_BYTES"),
     ) -> bytes:
-        """The bytes of the file a relative path names: contained (`resolve`), a regular file,
-        and at most `limit` (a number and its name in docs/limits.md), checked before reading."""
-        return read_bounded(self.resolve(relative, what=what), *limit)
+        """The bytes of the file a relative path names (`read_contained`: inside the package, a
+        regular file, at most `limit`, a number and its name in docs/limits.md)."""
+        try:
+            return read_contained(self.root, relative, *limit)
+        except UnsafePath as error:
+            raise PackageError(f"{DESCRIPTOR}: {what} {_shown(relative)} {error.reason}") from None
 
     def schema(self, name: str) -> dict[str, Any]:
         """The Table Schema of a table resource, read from its path if it is not inline."""
