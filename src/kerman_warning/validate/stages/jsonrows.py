@@ -106,10 +106,10 @@ class RowSchema:
                 column = pc.strftime(column, format="%Y-%m-%d")
             arrays[name] = column
         records = pa.table(arrays).to_pylist()
-        re2_prime(self.schema, records)  # one RE2 call per pattern, not one per cell
+        verdicts = self.verdicts(records)
         check = self.ctx.reporter(ROW_JSON_SCHEMA)
-        for i, record in zip(rows.tolist(), records, strict=True):
-            for message, field in self.verdict(record):
+        for i, record, verdict in zip(rows.tolist(), records, verdicts, strict=True):
+            for message, field in verdict:
                 check.problem(
                     f"{message}; expected the row to satisfy {json_schema_path(self.table.name)}",
                     resource=self.table.name,
@@ -119,20 +119,25 @@ class RowSchema:
                     value=record.get(field) if field else None,
                 )
 
-    def verdict(self, record: dict[str, Any]) -> Verdict:
-        """The (message, field) of every error of `record`, remembered by schema and row."""
+    def verdicts(self, records: list[dict[str, Any]]) -> list[Verdict]:
+        """The (message, field) of every error of each record, remembered by schema and row;
+        the rows not remembered are validated, their patterns matched first in bulk."""
         # repr tells apart what the validator tells apart ("1" from 1, 1 from 1.0 and True).
-        key = hashlib.sha256(self.schema_digest + repr(record).encode()).digest()
+        keys = [hashlib.sha256(self.schema_digest + repr(r).encode()).digest() for r in records]
         with _memo_lock:
-            known = _memo.get(key)
-        if known is not None:
-            return known
-        found = tuple(
-            (error.message, str(error.absolute_path[0]) if error.absolute_path else None)
-            for error in self.validator.iter_errors(record)
-        )
-        with _memo_lock:
-            if len(_memo) >= MEMO_ROWS:
-                del _memo[next(iter(_memo))]
-            _memo[key] = found
-        return found
+            known = [_memo.get(key) for key in keys]
+        new = [r for r, found in zip(records, known, strict=True) if found is None]
+        re2_prime(self.schema, new)  # one RE2 call per pattern, not one per cell
+        out: list[Verdict] = []
+        for record, key, found in zip(records, keys, known, strict=True):
+            if found is None:
+                found = tuple(
+                    (error.message, str(error.absolute_path[0]) if error.absolute_path else None)
+                    for error in self.validator.iter_errors(record)
+                )
+                with _memo_lock:
+                    if len(_memo) >= MEMO_ROWS:
+                        del _memo[next(iter(_memo))]
+                    _memo[key] = found
+            out.append(found)
+        return out
