@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 
 import kerman_warning as kw
 from kerman_warning import DataError
-from kerman_warning.tableschema import arrow_schema, json_schema, read_csv, typed_columns
+from kerman_warning.tableschema import (
+    arrow_schema,
+    json_schema,
+    one_array,
+    read_csv,
+    typed_columns,
+)
 
 SCHEMA: dict[str, Any] = {
     "fields": [
@@ -132,3 +138,14 @@ def test_json_schema_rejects_a_value_outside_the_vocabulary() -> None:
     with pytest.raises(jsonschema.ValidationError, match="'medium' is not one of"):
         jsonschema.validate(row, schema)
     jsonschema.validate(row | {"level": None}, schema)
+
+
+def test_one_array_keeps_a_single_chunk_as_it_is() -> None:
+    """`combine_chunks` copies even one chunk: the validator's batches must not pay for that."""
+    array = pa.array(["إيران", None, "x"])
+    single = one_array(pa.chunked_array([array]))
+    assert single.buffers()[2].address == array.buffers()[2].address
+    assert one_array(array) is array
+    joined = one_array(pa.chunked_array([array, pa.array(["y"])]))
+    assert joined.to_pylist() == ["إيران", None, "x", "y"]
+    assert one_array(pa.chunked_array([], pa.string())).to_pylist() == []

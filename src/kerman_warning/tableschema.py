@@ -21,6 +21,7 @@ __all__ = [
     "arrow_schema",
     "categories",
     "json_schema",
+    "one_array",
     "read_csv",
     "read_csv_text",
     "sort_by_key",
@@ -46,6 +47,21 @@ class CellError:
     line: int
     value: str
     expected: str
+
+
+def one_array(column: Any) -> pa.Array[Any]:
+    """A column (array or chunked array) as one array: a chunked array's only chunk as it is
+    (`combine_chunks` copies even that one)."""
+    import pyarrow as pa
+
+    one: pa.Array[Any]
+    if not isinstance(column, pa.ChunkedArray):
+        one = column
+    elif column.num_chunks == 1:
+        one = column.chunks[0]
+    else:
+        one = column.combine_chunks()
+    return one
 
 
 def categories(field: dict[str, Any]) -> list[str] | None:
@@ -186,7 +202,7 @@ def typed_columns(
     errors: list[CellError] = []
     for field in table_schema["fields"]:
         name, kind = field["name"], field.get("type", "string")
-        raw = text.column(name).combine_chunks()
+        raw = one_array(text.column(name))
         if kind == "string" and categories(field) is None:
             columns[name] = raw
             continue

@@ -15,6 +15,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import (
     edit_json,
@@ -771,6 +773,78 @@ def test_the_character_policy_holds_both_ways_in_the_validator(package_copy: Pat
     refused = {line for line, value in lines.items() if dict(POLICY_CELLS)[value]}
     assert flagged == refused
     assert all(p.field == "name_ar" for p in report.problems if p.rule == "text-characters")
+
+
+ASCII_POLICY_CELLS = [  # (value written into entities.name_en, an all-ASCII column; refused?)
+    ("Iran\x7f", True),  # DEL: the highest ASCII byte
+    ("Iran\x1b[2J", True),
+    ("\x00Iran", True),
+    ("Iran\x1f", True),
+    ("Iran\nTehran", True),
+    ("Iran ~ Tehran", False),  # the highest printable ASCII character
+    ("Iran", False),
+]
+
+
+def test_the_character_policy_holds_both_ways_in_an_ascii_column(package_copy: Path) -> None:
+    """An all-ASCII column is looked at by its bytes' range, not by RE2: the same verdicts."""
+    keys = [row[0] for row in read_rows(package_copy, "entities")[1]][: len(ASCII_POLICY_CELLS)]
+    lines = {}
+    for key, (value, _) in zip(keys, ASCII_POLICY_CELLS, strict=True):
+        lines[set_cell(package_copy, "entities", key, "name_en", value)] = value
+    refresh(package_copy)
+    report = validate(package_copy)
+    flagged = {p.row for p in report.problems if p.rule == "text-characters"}
+    refused = {line for line, value in lines.items() if dict(ASCII_POLICY_CELLS)[value]}
+    assert flagged == refused
+    assert all(p.field == "name_en" for p in report.problems if p.rule == "text-characters")
+
+
+@pytest.mark.parametrize(
+    ("cell", "suspect"),
+    [
+        ("Iran\x7f", True),  # DEL, in an all-ASCII column
+        ("Iran\x1f", True),
+        ("Iran\n", True),
+        ("Iran ~", False),
+        ("ايران\x7f", True),  # DEL, in a column with other bytes
+        ("a\u0301", True),  # NFC composes it
+        ("\u212b", True),  # ANGSTROM SIGN: NFC replaces it
+        ("ايران\u00ad", True),
+        ("ايران\u200c", True),  # a joiner: the policy decides by its neighbours
+        ("ايران «طهران»", False),
+    ],
+)
+def test_the_cheap_look_on_one_cell(cell: str, suspect: bool) -> None:
+    assert text_rules.may_hold_suspects(pa.array(["Iran", cell, None])) is suspect
+
+
+def _needs_a_closer_look(value: str) -> bool:
+    """What either text rule would look for in `value`, character by character."""
+    from kerman_warning._text import text_problem
+
+    return text_problem(value) is not None or unicodedata.normalize("NFC", value) != value
+
+
+# Characters at the edges of what the cheap look decides on, and any character at all.
+_EDGES = st.sampled_from(
+    [
+        *"aZ~ ايران«»",
+        *("\x00", "\x1f", "\x7f", "\n", "\t", "\x85", "\u00a0", "\u00ad"),
+        *("\u0301", "\u0653", "\u064b", "\u212b", "\u200c", "\u200d", "\ufeff", "\U000e0041"),
+    ]
+)
+_CELLS = st.text(_EDGES | st.characters(blacklist_categories=["Cs"]), max_size=12)
+
+
+@given(st.lists(_CELLS | st.none(), max_size=6), st.integers(0, 3))
+def test_the_cheap_look_never_misses_a_character_either_rule_looks_for(
+    values: list[str | None], skip: int
+) -> None:
+    """`may_hold_suspects` may say yes for nothing, never no for something (sliced arrays too)."""
+    column = pa.array(["x"] * skip + values, pa.string()).slice(skip)
+    if any(v is not None and _needs_a_closer_look(v) for v in values):
+        assert text_rules.may_hold_suspects(column)
 
 
 @pytest.mark.parametrize(

@@ -444,8 +444,7 @@ def _one_batch(
     n = len(lines)
     if n == 0:
         return
-    text = pa.Table.from_batches([ready.text], schema=ready.text.schema)
-    raw = {name: text.column(name).combine_chunks() for name in table.names}
+    raw = {name: ready.text.column(name) for name in table.names}
     batch = Batch(table, table.rows, columns, raw, lines, ctx)
     row_bad = np.zeros(n, dtype=np.bool_)
     cast_bad: dict[str, Bools] = {}

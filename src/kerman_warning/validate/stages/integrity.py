@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..._csv import blank_rows, read_all
-from ...tableschema import apply_missing_values, arrow_schema, typed_columns
+from ...tableschema import apply_missing_values, arrow_schema, one_array, typed_columns
 from ..api import Batch, Context, Rows, Table, Where, keys, plain
 from ..report import show
 from ..spec import declare
@@ -232,7 +232,7 @@ class ParquetMirror:
             theirs = other.column(name)
             if name not in cast_bad and pa.chunked_array([mine]).equals(theirs):
                 continue  # one call, no allocation: the usual case
-            mine, theirs = plain(mine), plain(theirs.combine_chunks())
+            mine, theirs = plain(mine), plain(one_array(theirs))
             differ = pc.or_(
                 pc.fill_null(pc.not_equal(mine, theirs), False),
                 pc.not_equal(pc.is_null(mine), pc.is_null(theirs)),
@@ -329,7 +329,7 @@ class _Sorted(Rows):
 
     def __init__(self, table: Table, data: Any, index: Ints) -> None:
         self.name, self.file, self.table, self.index = table.name, table.file, table, index
-        self.columns = {n: data.column(n).combine_chunks() for n in data.column_names}
+        self.columns = {n: one_array(data.column(n)) for n in data.column_names}
 
     def __len__(self) -> int:
         return len(self.index)

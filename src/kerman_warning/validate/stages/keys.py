@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ...tableschema import one_array
 from ..api import Batch, Context, Rows, Table, keys, plain
 from ..spec import Rule
 from .tableschema import FOREIGN_KEY, PRIMARY_KEY, UNIQUE, UNIQUE_KEYS
@@ -437,7 +438,7 @@ def _distinct(columns: list[Any]) -> list[Any]:
     names = [f"k{i}" for i in range(len(columns))]
     t = pa.table(dict(zip(names, columns, strict=True))).drop_null()
     t = t.group_by(names).aggregate([])
-    return [t.column(name).combine_chunks() for name in names]
+    return [one_array(t.column(name)) for name in names]
 
 
 @dataclass(eq=False)
