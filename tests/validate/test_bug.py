@@ -39,3 +39,20 @@ def test_the_help_documents_every_exit_code(capsys: pytest.CaptureFixture[str]) 
     text = " ".join(capsys.readouterr().out.split())
     for code in ("0 valid", "1 invalid", "2 unusable input", "3 a bug of the validator"):
         assert code in text
+
+
+def test_a_look_ahead_that_raises_is_named_by_its_rule(
+    monkeypatch: pytest.MonkeyPatch, package_copy: Path
+) -> None:
+    """Work done ahead of a batch on the worker thread fails there silently and again in the
+    rule's own batch function, which names it: exit code 3, never a traceback."""
+    from kerman_warning.validate.rules import text
+
+    def broken(column: object) -> bool:
+        raise RuntimeError("a slip ahead")
+
+    monkeypatch.setattr(text, "may_hold_suspects", broken)
+    report = validate(package_copy)
+    assert report.exit_code == 3
+    assert report.bug is not None and "a slip ahead" in report.bug
+    assert "rule nfc-text failed" in report.bug or "rule text-characters failed" in report.bug

@@ -4,6 +4,7 @@ does when a table cannot be streamed to the end."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -56,3 +57,34 @@ def test_a_csv_too_large_to_read_whole_is_reported_without_its_line(
     assert csv_problems(root) == [
         (None, "the file has an odd number of quote characters; expected every quoted cell closed")
     ]
+
+
+def test_work_ahead_of_a_batch_runs_on_the_worker_and_seeds_the_memo(
+    monkeypatch: pytest.MonkeyPatch, package_copy: Path
+) -> None:
+    """`Rule.ahead_of_batch`: what it returns is in `Batch.memo` before the rule runs."""
+    import threading
+
+    from kerman_warning.validate.rules import text
+
+    threads: set[str] = set()
+    seen: list[bool] = []
+    look_ahead, nfc_text = text._look_ahead, text.NFC_TEXT.batch
+    assert look_ahead in text.NFC_TEXT.ahead and look_ahead in text.TEXT_CHARACTERS.ahead
+
+    def spy_ahead(table: Any, columns: Any) -> Any:
+        threads.add(threading.current_thread().name)
+        return look_ahead(table, columns)
+
+    def spy_batch(c: Any, rows: Any) -> None:
+        names = text.text_fields(rows.table)
+        seen.append(all(("may-hold-suspects", n) in rows.memo for n in names))
+        assert nfc_text is not None
+        nfc_text(c, rows)
+
+    monkeypatch.setattr(text.NFC_TEXT, "ahead", [spy_ahead])
+    monkeypatch.setattr(text.TEXT_CHARACTERS, "ahead", [spy_ahead])
+    monkeypatch.setattr(text.NFC_TEXT, "batch", spy_batch)
+    assert validate(package_copy).valid
+    assert threads == {"kw-prepare"}
+    assert seen and all(seen)

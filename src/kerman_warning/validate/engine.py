@@ -33,7 +33,7 @@ from ..tableschema import apply_missing_values
 from . import rules as project_rules
 from .api import Batch, Context, Table, foreign_keys
 from .report import BUG_REPORTS
-from .spec import Rule, RuleSet, declare, ordered
+from .spec import Ahead, Rule, RuleSet, declare, ordered
 from .stages.descriptor import (
     DESCRIPTOR_PROFILE,
     check_name,
@@ -244,7 +244,8 @@ def _stream_table(
         plan.encoded = set()
         rows_schema = RowSchema(ctx, table)
         checks = Keys(ctx, table, fks)
-        for ready in _ahead(_prepare(table, batches), depth=AHEAD):
+        ahead = list(dict.fromkeys(f for rule in batch_rules for f in rule.ahead))
+        for ready in _ahead(_prepare(table, batches, ahead), depth=AHEAD):
             _one_batch(ctx, table, ready, batch_rules, parquet, rows_schema, checks, plan)
         _quotes_balanced(ctx, table)  # the parser takes an unclosed quote to the end of file
     except Unreadable as error:
@@ -270,7 +271,7 @@ def reread(table: Table, block: int) -> Iterator[tuple[int, dict[str, Any], Ints
     """A table's rows again, as the stream gave them: (first row, typed columns, lines)."""
     _, batches = stream_csv(table.path, table.names, block, table.dialect)
     offset = 0
-    for ready in _prepare(table, batches):
+    for ready in _prepare(table, batches, []):
         yield offset, ready.columns, ready.lines
         offset += len(ready.lines)
 
@@ -345,10 +346,12 @@ class Prepared:
     blank: list[int]  # lines that were blank
     columns: dict[str, Any]
     errors: list[Any]  # schema.CellError, for cells that do not parse
+    memo: dict[Any, Any]  # what the rules' `ahead` functions worked out, for `Batch.memo`
 
 
-def _prepare(table: Table, batches: Iterator[Any]) -> Iterator[Prepared]:
-    """Parse, group, number, drop blank lines and cast: everything that needs no context."""
+def _prepare(table: Table, batches: Iterator[Any], ahead: list[Ahead]) -> Iterator[Prepared]:
+    """Parse, group, number, drop blank lines and cast: everything that needs no context; and
+    the work rules asked to have done ahead of their batch (`Rule.ahead_of_batch`)."""
     import numpy as np
     import pyarrow as pa
 
@@ -370,7 +373,13 @@ def _prepare(table: Table, batches: Iterator[Any]) -> Iterator[Prepared]:
         if text.num_columns and text.column(0).num_chunks == 1:
             record_batch = text.to_batches()[0]
         columns, errors = typed_columns(text, table.schema)
-        yield Prepared(record_batch, lines, blank, columns, errors)
+        memo: dict[Any, Any] = {}
+        for function in ahead:
+            try:
+                memo.update(function(table, columns))
+            except Exception:  # the batch function works it out itself, and fails there, named
+                continue
+        yield Prepared(record_batch, lines, blank, columns, errors, memo)
 
 
 def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
@@ -445,7 +454,7 @@ def _one_batch(
     if n == 0:
         return
     raw = {name: ready.text.column(name) for name in table.names}
-    batch = Batch(table, table.rows, columns, raw, lines, ctx)
+    batch = Batch(table, table.rows, columns, raw, lines, ctx, dict(ready.memo))
     row_bad = np.zeros(n, dtype=np.bool_)
     cast_bad: dict[str, Bools] = {}
     for error in errors:

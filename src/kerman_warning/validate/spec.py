@@ -17,6 +17,7 @@ __all__ = [
     "RULES",
     "STAGES",
     "STAGE_TITLES",
+    "Ahead",
     "Rule",
     "RuleSet",
     "Scope",
@@ -49,6 +50,8 @@ STAGE_TITLES = {
 # (reporter, batch) and (reporter): the types live in `api`, which this module must not import.
 BatchCheck = Callable[[Any, Any], None]
 FinalCheck = Callable[[Any], None]
+# (table, typed columns of a batch) -> entries of that batch's memo
+Ahead = Callable[[Any, Mapping[str, Any]], Mapping[Any, Any]]
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -70,6 +73,17 @@ class Rule:
     batch: BatchCheck | None = None
     final: FinalCheck | None = None
     keeps: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    ahead: list[Ahead] = field(default_factory=list)
+
+    def ahead_of_batch(self, function: Ahead) -> Ahead:
+        """Decorator: run `function(table, columns)` on the engine's worker thread, before each
+        batch reaches the rules; what it returns seeds the batch's `memo`. For work a batch
+        function would do first (Arrow releases the GIL, so it overlaps the main thread): it
+        reads the columns only, reports nothing and keeps no state. Its entries are a head
+        start, not a promise: if it raises, they are missing and the batch function, which
+        must work them out itself when absent, meets the error where it is named."""
+        self.ahead.append(function)
+        return function
 
     def each_batch(self, function: BatchCheck) -> BatchCheck:
         """Decorator: run `function(reporter, batch)` on every batch of every table."""

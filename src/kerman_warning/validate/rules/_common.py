@@ -27,9 +27,14 @@ def _np(column: Any) -> Any:
 
 
 def _text_fields(rows: Batch) -> list[str]:
+    return text_fields(rows.table)
+
+
+def text_fields(table: Table) -> list[str]:
+    """The fields of free text: strings without categories."""
     return [
         f["name"]
-        for f in rows.table.fields
+        for f in table.fields
         if f.get("type", "string") == "string" and "categories" not in f
     ]
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 from ..._limits import MAX_CELL_CHARS
 from ..._text import policy_pattern, suspect_pattern, text_problem
-from ..api import Batch, Reporter, selected
+from ..api import Batch, Reporter, Table, selected
 from ..spec import declare
-from ._common import (
-    PROVEN_BY_SPAN,
-    _text_fields,
-)
+from ._common import PROVEN_BY_SPAN, _text_fields, text_fields
 
 _FORMULA_STARTS = b"=+-@\t\r"
 
@@ -50,7 +48,7 @@ NFC_UNSTABLE = (  # noqa: SIM905 (a list literal would be 276 lines)
 
 def _may_hold_suspects(rows: Batch, name: str) -> bool:
     """Whether a text column of the batch may hold a character `nfc-text` or `text-characters`
-    looks for: looked at once per batch, shared by both rules (each then looks closer)."""
+    looks for: looked at once per batch, ahead of it (`_look_ahead`), shared by both rules."""
     key = ("may-hold-suspects", name)
     if key not in rows.memo:
         rows.memo[key] = may_hold_suspects(rows.column(name))
@@ -224,6 +222,13 @@ def text_characters(c: Reporter, rows: Batch) -> None:
                 "controls or invisible characters (see docs/limits.md)"
             ),
         )
+
+
+@NFC_TEXT.ahead_of_batch
+@TEXT_CHARACTERS.ahead_of_batch
+def _look_ahead(table: Table, columns: Mapping[str, Any]) -> dict[Any, bool]:
+    """Both rules' cheap look at each text column, on the worker thread (RE2 drops the GIL)."""
+    return {("may-hold-suspects", n): may_hold_suspects(columns[n]) for n in text_fields(table)}
 
 
 NO_FORMULA_CELLS = declare(
