@@ -187,13 +187,34 @@ PLACE_ROWS[5] = "p05,p23,1"  # a reference to a row further down: valid
 REGION_ROWS = ["0,p00", "1,p07", "2,p21"]
 
 
+@pytest.mark.parametrize("ahead", [True, False], ids=["ahead", "inline"])
 @pytest.mark.parametrize("hashed", [False, True])
 def test_foreign_keys_into_itself_and_around_a_cycle(
-    hashed: bool, small_batches: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    hashed: bool,
+    ahead: bool,
+    small_batches: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The same answers whether the worker thread looked each batch up ahead (`Keys.ahead`)
+    or the batch did it itself."""
     if hashed:  # every key collides: the exact values still decide every foreign key
         monkeypatch.setattr(keys, "hash_rows", lambda cols: np.zeros(len(cols[0]), dtype=np.uint64))
         monkeypatch.setattr(keys, "_increasing", lambda columns, last: False)
+    looked: list[int] = []
+    original = keys.ForeignKeys.ahead
+
+    def spy(self: keys.ForeignKeys, table: Any, pending: Any) -> keys.Look:
+        look = original(self, table, pending)
+
+        def counted(t: Any, columns: Any) -> dict[Any, Any]:
+            memo = look(t, columns) if ahead else {}
+            looked.append(len(memo))
+            return memo
+
+        return counted
+
+    monkeypatch.setattr(keys.ForeignKeys, "ahead", spy)
     root = package(tmp_path / "ok", cycle(PLACE_ROWS, REGION_ROWS))
     assert validate(root, rules="datapackage").problems == []
     places = list(PLACE_ROWS)
@@ -229,6 +250,7 @@ def test_foreign_keys_into_itself_and_around_a_cycle(
         ),
     ], report.render()
     assert [p.value for p in report.problems] == ["p99", "7", "p99", "nowhere"]
+    assert looked and all(n > 0 for n in looked) is ahead
 
 
 def test_a_target_with_an_empty_key_cell_is_the_one_problem(

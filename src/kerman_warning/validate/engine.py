@@ -244,7 +244,7 @@ def _stream_table(
         plan.encoded = set()
         rows_schema = RowSchema(ctx, table)
         checks = Keys(ctx, table, fks)
-        ahead = list(dict.fromkeys(f for rule in batch_rules for f in rule.ahead))
+        ahead = [checks.ahead(), *dict.fromkeys(f for rule in batch_rules for f in rule.ahead)]
         for ready in _ahead(_prepare(table, batches, ahead), depth=AHEAD):
             _one_batch(ctx, table, ready, batch_rules, parquet, rows_schema, checks, plan)
         _quotes_balanced(ctx, table)  # the parser takes an unclosed quote to the end of file

@@ -12,7 +12,8 @@ Memory model (docs/benchmarks.md says it for the whole run):
 - A foreign key into a table streamed earlier is checked on each batch, against that table's
   kept key columns: by binary search when its key was proved sorted, otherwise through a hashed
   index of it (built once, exact values compared). What is kept does not grow with the rows of
-  the table that refers.
+  the table that refers. The lookup needs only the batch and the complete target, so the
+  engine's worker thread does it ahead of the batch (`ForeignKeys.ahead`).
 - A foreign key into a table not yet complete (itself, or a later table of a cycle in the
   foreign-key graph) keeps the batch's distinct values (a compact pending set, deduplicated as it
   grows) and is resolved when the target is complete; the rows are found by reading the
@@ -23,7 +24,7 @@ Reported messages, rows and lines are those of a whole-table check.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -40,12 +41,14 @@ if TYPE_CHECKING:
     Ints = npt.NDArray[np.int64]
     Hashes = npt.NDArray[np.uint64]
 
-__all__ = ["ForeignKeys", "KeyCheck", "Keys", "Picked", "hash_rows", "key_sets"]
+__all__ = ["ForeignKeys", "KeyCheck", "Keys", "Look", "Picked", "hash_rows", "key_sets"]
 
 # (offset of the first row, typed columns, line numbers) of each batch of a table, read again
 Reread = Callable[[Table], Iterator[tuple[int, dict[str, Any], "Ints"]]]
 # the engine's reader: a table read again with the parser's block size it was streamed with
 Reader = Callable[[Table, int], Iterator[tuple[int, dict[str, Any], "Ints"]]]
+# work on a batch's columns, done ahead of it on the engine's worker thread: entries of its memo
+Look = Callable[[Table, Mapping[str, Any]], dict[Any, Any]]
 PENDING_DEDUP = 1 << 16  # pending values are deduplicated when at least this many pile up
 
 WHAT = {PRIMARY_KEY.id: "primary key", UNIQUE.id: "unique field", UNIQUE_KEYS.id: "unique key"}
@@ -499,22 +502,50 @@ class ForeignKeys:
                 self.targets[key] = Target(columns, self.ordered.get(key, False))
         return self.targets[key]
 
+    def ahead(self, table: Table, pending: dict[int, Pending]) -> Look:
+        """The part of `batch` that needs only a batch's columns and complete targets (built
+        now, on this thread), for the engine's worker thread: per foreign key, the batch's
+        distinct values and which of them the target lacks."""
+        import numpy as np
+
+        checked = [
+            (number, fk, None if number in pending else self.target(fk[1], fk[2]))
+            for number, fk in enumerate(_checked(self.ctx, table))
+        ]
+
+        def look(_table: Table, columns: Mapping[str, Any]) -> dict[Any, Any]:
+            memo: dict[Any, Any] = {}
+            for number, fk, target in checked:
+                values = _distinct([plain(columns[f]) for f in fk[0]])
+                missing: Bools | None = None
+                if target is not None and len(values[0]):
+                    missing = np.asarray(~target.contains(values), dtype=np.bool_)
+                memo[("foreign-key", number)] = (values, missing)
+            return memo
+
+        return look
+
     def batch(self, batch: Batch, pending: dict[int, Pending]) -> None:
-        """Check one batch of `batch.table` (pending: this table's keys into incomplete ones)."""
+        """Check one batch of `batch.table` (pending: this table's keys into incomplete ones),
+        with what `ahead` worked out for it when it did."""
         table = batch.table
         for number, fk in enumerate(_checked(self.ctx, table)):
             fields, resource, ref_fields = fk
             columns = [batch.columns[f] for f in fields]
-            values = _distinct([plain(c) for c in columns])
+            values, missing = batch.memo.get(("foreign-key", number)) or (
+                _distinct([plain(c) for c in columns]),
+                None,
+            )
             if len(values[0]) == 0:
                 continue
             if number in pending:
                 pending[number].add(values)
                 continue
-            target = self.target(resource, ref_fields)
-            if target is None:
-                continue
-            missing = ~target.contains(values)
+            if missing is None:
+                target = self.target(resource, ref_fields)
+                if target is None:
+                    continue
+                missing = ~target.contains(values)
             if missing.any():
                 _flag(self.ctx, batch, fk, columns, [v.filter(missing) for v in values])
 
@@ -608,6 +639,10 @@ class Keys:
         self.ctx, self.table, self.fks = ctx, table, fks
         self.checks = [KeyCheck(rule, fields) for rule, fields in key_sets(table)]
         self.pending = fks.start(table)
+
+    def ahead(self) -> Look:
+        """What the engine's worker thread can do of `batch` before it (`ForeignKeys.ahead`)."""
+        return self.fks.ahead(self.table, self.pending)
 
     def batch(self, batch: Batch) -> None:
         for check in self.checks:
