@@ -78,7 +78,7 @@ def test_work_ahead_of_a_batch_runs_on_the_worker_and_seeds_the_memo(
 
     def spy_batch(c: Any, rows: Any) -> None:
         names = text.text_fields(rows.table)
-        seen.append(all(("may-hold-suspects", n) in rows.memo for n in names))
+        seen.append(all(("text-look", n) in rows.memo for n in names))
         assert nfc_text is not None
         nfc_text(c, rows)
 

@@ -6,13 +6,20 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ..._limits import MAX_CELL_CHARS
 from ..._text import policy_pattern, suspect_pattern, text_problem
 from ..api import Batch, Reporter, Table, selected
 from ..spec import declare
 from ._common import PROVEN_BY_SPAN, _text_fields, text_fields
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Ints = npt.NDArray[np.int64]
 
 _FORMULA_STARTS = b"=+-@\t\r"
 
@@ -46,13 +53,42 @@ NFC_UNSTABLE = (  # noqa: SIM905 (a list literal would be 276 lines)
 ).split()
 
 
-def _may_hold_suspects(rows: Batch, name: str) -> bool:
-    """Whether a text column of the batch may hold a character `nfc-text` or `text-characters`
-    looks for: looked at once per batch, ahead of it (`_look_ahead`), shared by both rules."""
-    key = ("may-hold-suspects", name)
+def _looked(rows: Batch, name: str) -> TextLook:
+    """What both text rules look for in a column of the batch: worked out ahead of the batch
+    on the worker thread (`_look_ahead`), else here, once per batch."""
+    key = ("text-look", name)
     if key not in rows.memo:
-        rows.memo[key] = may_hold_suspects(rows.column(name))
-    return bool(rows.memo[key])
+        rows.memo[key] = text_look(name, rows.column(name))
+    look: TextLook = rows.memo[key]
+    return look
+
+
+@dataclass(frozen=True)
+class TextLook:
+    """Rows of a text column that NFC could change, and rows that break the policy."""
+
+    nfc_suspects: Ints
+    policy_breaks: Ints
+
+
+def text_look(name: str, column: Any) -> TextLook:
+    """`TextLook` of the column `name`: a cheap look at all its bytes first, then one RE2 search
+    per rule over the whole column, cell by cell only where that finds something."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    none = np.zeros(0, dtype=np.int64)
+    if not may_hold_suspects(column):
+        return TextLook(none, none)
+    whole = _as_one(column)
+    nfc = policy = none
+    if pc.any(pc.match_substring_regex(whole, _nfc_unstable())).as_py():
+        nfc = selected(pc.match_substring_regex(column, _nfc_unstable()))
+    # joiners included, whatever their neighbours: the policy pattern then decides
+    if pc.any(pc.match_substring_regex(whole, suspect_pattern())).as_py():
+        pattern = policy_pattern(line_breaks=name in PROVEN_BY_SPAN)
+        policy = selected(pc.match_substring_regex(column, pattern))
+    return TextLook(nfc, policy)
 
 
 def may_hold_suspects(column: Any) -> bool:
@@ -68,22 +104,6 @@ def may_hold_suspects(column: Any) -> bool:
         return int(data.min()) < 0x20 or highest == 0x7F
     # one RE2 search over all the column's bytes at once (a DFA: linear, about 600 MB/s)
     return bool(pc.any(pc.match_substring_regex(_as_one(column), _either())).as_py())
-
-
-def _suspects(rows: Batch, name: str) -> Any:
-    """Rows of a text column holding a character that NFC could change: found once per batch
-    for `nfc-text`, cell by cell only where the column may hold one."""
-    import numpy as np
-    import pyarrow.compute as pc
-
-    key = ("suspects", name)
-    if key not in rows.memo:
-        rows.memo[key] = np.zeros(0, dtype=np.int64)
-        if _may_hold_suspects(rows, name):
-            column = rows.column(name)
-            if pc.any(pc.match_substring_regex(_as_one(column), _nfc_unstable())).as_py():
-                rows.memo[key] = selected(pc.match_substring_regex(column, _nfc_unstable()))
-    return rows.memo[key]
 
 
 NFC_TEXT = declare(
@@ -104,7 +124,7 @@ def nfc_text(c: Reporter, rows: Batch) -> None:
     for name in _text_fields(rows):
         if name in PROVEN_BY_SPAN:
             continue
-        suspect = _suspects(rows, name)
+        suspect = _looked(rows, name).nfc_suspects
         if len(suspect) == 0:
             continue
         cells = rows.column(name).take(suspect)
@@ -201,22 +221,12 @@ def text_characters(c: Reporter, rows: Batch) -> None:
     control, TAB, line break (LF only where the article is copied: `exact`, `cue_ar`),
     default-ignorable code point or noncharacter; ZWNJ and ZWJ only between two Arabic-script
     letters."""
-    import pyarrow.compute as pc
-
     for name in _text_fields(rows):
-        # A cheap look first, shared with `nfc-text`, for any character the policy may refuse
-        # (joiners included, whatever their neighbours); cell by cell only if it finds one.
-        if not _may_hold_suspects(rows, name):
-            continue
-        column = rows.column(name)
-        if not pc.any(pc.match_substring_regex(_as_one(column), suspect_pattern())).as_py():
-            continue  # what `nfc-text` looks for, not this rule
         copies_article = name in PROVEN_BY_SPAN
-        pattern = policy_pattern(line_breaks=copies_article)
         c.flag(
             rows,
             name,
-            selected(pc.match_substring_regex(column, pattern)),
+            _looked(rows, name).policy_breaks,
             lambda i, n=name, lf=copies_article: (
                 f"{text_problem(str(rows.value(n, i)), line_breaks=lf)}; expected text without "
                 "controls or invisible characters (see docs/limits.md)"
@@ -226,9 +236,9 @@ def text_characters(c: Reporter, rows: Batch) -> None:
 
 @NFC_TEXT.ahead_of_batch
 @TEXT_CHARACTERS.ahead_of_batch
-def _look_ahead(table: Table, columns: Mapping[str, Any]) -> dict[Any, bool]:
-    """Both rules' cheap look at each text column, on the worker thread (RE2 drops the GIL)."""
-    return {("may-hold-suspects", n): may_hold_suspects(columns[n]) for n in text_fields(table)}
+def _look_ahead(table: Table, columns: Mapping[str, Any]) -> dict[Any, TextLook]:
+    """Both rules' look at each text column, on the worker thread (RE2 drops the GIL)."""
+    return {("text-look", n): text_look(n, columns[n]) for n in text_fields(table)}
 
 
 NO_FORMULA_CELLS = declare(
@@ -244,20 +254,33 @@ NO_FORMULA_CELLS = declare(
 def no_formula_cells(c: Reporter, rows: Batch) -> None:
     """No text cell starts with =, +, -, @, tab or carriage return, which spreadsheets run as a
     formula (CSV injection)."""
-    import numpy as np
-
-    starts = np.frombuffer(_FORMULA_STARTS, dtype=np.uint8)
     for name in _text_fields(rows):
-        first = _first_bytes(rows.column(name))
+        key = ("formula-starts", name)
+        if key not in rows.memo:
+            rows.memo[key] = formula_starts(rows.column(name))
         c.flag(
             rows,
             name,
-            np.isin(first, starts),
+            rows.memo[key],
             lambda i, n=name: (
                 f"starts with {str(rows.value(n, i))[:1]!r}, which a spreadsheet reads as a "
                 "formula; expected text that does not start with =, +, -, @, tab or CR"
             ),
         )
+
+
+@NO_FORMULA_CELLS.ahead_of_batch
+def _formula_ahead(table: Table, columns: Mapping[str, Any]) -> dict[Any, Ints]:
+    """The rule's look at each text column, on the worker thread."""
+    return {("formula-starts", n): formula_starts(columns[n]) for n in text_fields(table)}
+
+
+def formula_starts(column: Any) -> Ints:
+    """Rows of a string array that start with a character a spreadsheet runs as a formula."""
+    import numpy as np
+
+    starts = np.frombuffer(_FORMULA_STARTS, dtype=np.uint8)
+    return np.flatnonzero(np.isin(_first_bytes(column), starts)).astype(np.int64)
 
 
 def _first_bytes(column: Any) -> Any:
