@@ -44,7 +44,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_validate import measure, theirs  # noqa: E402
+from bench_validate import _ENV, compiled, measure, theirs  # noqa: E402
 from generate import marker  # noqa: E402  (it lifts limits in this process, which validates nothing)
 
 
@@ -80,6 +80,7 @@ def validated(package: Path) -> dict[str, Any]:
             capture_output=True,
             text=True,
             check=True,
+            env=_ENV,
         )
         run: dict[str, Any] = json.loads(out.stdout)
         try:
@@ -337,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         args.base, args.events, args.small = 2_000, [2_000, 6_000, 20_000], 2_000
         args.runs = args.frictionless_runs = 1
     goals = args.only or ["m1", "t1", "t2"]
+    compiled(sys.executable)
     print(
         f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores, "
         f"load {os.getloadavg()[0]:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
