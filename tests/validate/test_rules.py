@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conftest import (
@@ -829,7 +829,7 @@ def _needs_a_closer_look(value: str) -> bool:
 # Characters at the edges of what the cheap look decides on, and any character at all.
 _EDGES = st.sampled_from(
     [
-        *"aZ~ ايران«»",
+        *"aZ~ ايران«»=+-@\r",
         *("\x00", "\x1f", "\x7f", "\n", "\t", "\x85", "\u00a0", "\u00ad"),
         *("\u0301", "\u0653", "\u064b", "\u212b", "\u200c", "\u200d", "\ufeff", "\U000e0041"),
     ]
@@ -845,6 +845,17 @@ def test_the_cheap_look_never_misses_a_character_either_rule_looks_for(
     column = pa.array(["x"] * skip + values, pa.string()).slice(skip)
     if any(v is not None and _needs_a_closer_look(v) for v in values):
         assert text_rules.may_hold_suspects(column)
+
+
+@given(st.lists(_CELLS | st.none(), max_size=8), st.integers(0, 3))
+@example(["", "=a"], 0)  # an empty cell: its "first byte" would be its neighbour's
+@example([None, "+1", "", "@"], 1)
+def test_formula_starts_are_the_cells_whose_first_character_is_one(
+    values: list[str | None], skip: int
+) -> None:
+    column = pa.array(["=x"] * skip + values, pa.string()).slice(skip)
+    expected = [i for i, v in enumerate(values) if v and v[0] in "=+-@\t\r"]
+    assert text_rules.formula_starts(column).tolist() == expected
 
 
 @pytest.mark.parametrize(

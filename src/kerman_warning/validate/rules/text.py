@@ -73,7 +73,9 @@ class TextLook:
 
 def text_look(name: str, column: Any) -> TextLook:
     """`TextLook` of the column `name`: a cheap look at all its bytes first, then one RE2 search
-    per rule over the whole column, cell by cell only where that finds something."""
+    per rule over the whole column, cell by cell only where that finds something. Columns that
+    copy the article (`exact`, `cue_ar`) are checked for NFC against the article itself, and may
+    hold LF: only the rest of the policy is looked for there."""
     import numpy as np
     import pyarrow.compute as pc
 
@@ -81,13 +83,12 @@ def text_look(name: str, column: Any) -> TextLook:
     if not may_hold_suspects(column):
         return TextLook(none, none)
     whole = _as_one(column)
+    article = name in PROVEN_BY_SPAN
     nfc = policy = none
-    if pc.any(pc.match_substring_regex(whole, _nfc_unstable())).as_py():
+    if not article and pc.any(pc.match_substring_regex(whole, _nfc_unstable())).as_py():
         nfc = selected(pc.match_substring_regex(column, _nfc_unstable()))
-    # joiners included, whatever their neighbours: the policy pattern then decides
-    if pc.any(pc.match_substring_regex(whole, suspect_pattern())).as_py():
-        pattern = policy_pattern(line_breaks=name in PROVEN_BY_SPAN)
-        policy = selected(pc.match_substring_regex(column, pattern))
+    if pc.any(pc.match_substring_regex(whole, suspect_pattern(line_breaks=article))).as_py():
+        policy = selected(pc.match_substring_regex(column, policy_pattern(line_breaks=article)))
     return TextLook(nfc, policy)
 
 
@@ -276,29 +277,30 @@ def _formula_ahead(table: Table, columns: Mapping[str, Any]) -> dict[Any, Ints]:
 
 
 def formula_starts(column: Any) -> Ints:
-    """Rows of a string array that start with a character a spreadsheet runs as a formula."""
-    import numpy as np
-
-    starts = np.frombuffer(_FORMULA_STARTS, dtype=np.uint8)
-    return np.flatnonzero(np.isin(_first_bytes(column), starts)).astype(np.int64)
-
-
-def _first_bytes(column: Any) -> Any:
-    """The first byte of every string (0 for an empty or missing one), straight from buffers."""
+    """Rows of a string array that start with a character a spreadsheet runs as a formula: the
+    first byte of every cell, straight from the buffers, looked up in a table of 256."""
     import numpy as np
 
     n = len(column)
     buffers = column.buffers()
-    if n == 0 or buffers[2] is None:
-        return np.zeros(n, dtype=np.uint8)
+    if n == 0 or buffers[2] is None or buffers[2].size == 0:
+        return np.zeros(0, dtype=np.int64)
     offsets = np.frombuffer(buffers[1], dtype=np.int32, count=n + 1, offset=column.offset * 4)
     data = np.frombuffer(buffers[2], dtype=np.uint8)
-    present = offsets[1:] > offsets[:-1]
+    starts = offsets[:-1]
+    hit = _formula_table()[data[np.minimum(starts, len(data) - 1)]] & (offsets[1:] > starts)
     if column.null_count:
-        present &= np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
-    first = np.zeros(n, dtype=np.uint8)
-    first[present] = data[offsets[:-1][present]]
-    return first
+        hit &= np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
+    return np.flatnonzero(hit).astype(np.int64)
+
+
+@functools.cache
+def _formula_table() -> Any:
+    import numpy as np
+
+    table = np.zeros(256, dtype=np.bool_)
+    table[list(_FORMULA_STARTS)] = True
+    return table
 
 
 CELL_SIZE_LIMIT = declare(
