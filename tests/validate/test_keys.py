@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kerman_warning.validate import Report, engine, validate
 from kerman_warning.validate.stages import keys
@@ -276,3 +278,36 @@ def test_the_stream_order_puts_referenced_tables_first_then_small_files(tmp_path
     ctx = engine.run(package(tmp_path / "p", tables), rules="datapackage")
     assert ctx.order == ["small", "big", "regions", "child", "places"]
     assert ctx.out.problems == []
+
+
+@given(
+    st.lists(st.text(max_size=4), unique=True, max_size=40),
+    st.lists(st.text(max_size=4), unique=True, min_size=1, max_size=12),
+    st.sampled_from([0, 8, 10**9]),
+)
+def test_a_sorted_target_answers_like_a_set(
+    target: list[str], queries: list[str], ratio: int
+) -> None:
+    """By binary search, or by the hashed slice the values span (`RANGE_LOOKUP`): one answer."""
+    import pyarrow.compute as pc
+
+    column = pa.array(target, pa.string())
+    column = column.take(pc.sort_indices(column))
+    found = keys.Target([column], ordered=True)
+    original = keys.RANGE_LOOKUP
+    try:
+        keys.RANGE_LOOKUP = ratio
+        got = found.contains([pa.array(queries, pa.string())])
+    finally:
+        keys.RANGE_LOOKUP = original
+    assert got.tolist() == [q in set(target) for q in queries]
+
+
+@given(
+    st.lists(st.integers(-50, 50), unique=True, max_size=30),
+    st.lists(st.integers(-60, 60), unique=True, min_size=1, max_size=10),
+)
+def test_a_sorted_integer_target_answers_like_a_set(target: list[int], queries: list[int]) -> None:
+    found = keys.Target([pa.array(sorted(target), pa.int64())], ordered=True)
+    got = found.contains([pa.array(queries, pa.int64())])
+    assert got.tolist() == [q in set(target) for q in queries]
