@@ -49,11 +49,11 @@ Reread = Callable[[Table], Iterator[tuple[int, dict[str, Any], "Ints"]]]
 Reader = Callable[[Table, int], Iterator[tuple[int, dict[str, Any], "Ints"]]]
 # work on a batch's columns, done ahead of it on the engine's worker thread: entries of its memo
 Look = Callable[[Table, Mapping[str, Any]], dict[Any, Any]]
-PENDING_DEDUP = 1 << 16
-# a sorted target is looked up by hashing the slice its values span when that slice is at most
-# at most this many times as long as they are, plus 512 (hashing a row costs about as much as
-# one step of the binary search for one value)
-RANGE_LOOKUP = 8  # pending values are deduplicated when at least this many pile up
+PENDING_DEDUP = 1 << 16  # pending values are deduplicated when at least this many pile up
+# A sorted target is looked up by hashing the slice a batch's values span when that slice is at
+# most this many times as long as they are, plus 512 (hashing a row of the slice costs about as
+# much as one step of the binary search for one value).
+RANGE_LOOKUP = 8
 
 WHAT = {PRIMARY_KEY.id: "primary key", UNIQUE.id: "unique field", UNIQUE_KEYS.id: "unique key"}
 
