@@ -40,3 +40,28 @@ def test_remembering_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     root = make_package(tmp_path / "tiny")
     assert row_errors(root) == []
     assert len(jsonrows._memo) == 2
+
+
+def test_only_a_schema_build_did_not_derive_is_checked_against_the_metaschema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The derived schema is known valid (tests/test_tableschema.py); any other is checked,
+    and one the metaschema refuses is not used to validate rows."""
+    checked: list[bytes] = []
+    check = jsonrows._check
+
+    def spy(data: bytes) -> None:
+        checked.append(data)
+        check(data)
+
+    monkeypatch.setattr(jsonrows, "_check", spy)
+    root = make_package(tmp_path / "tiny")
+    assert row_errors(root) == [] and checked == []
+    tighten(root)
+    assert (3, "best") in row_errors(root) and len(checked) == 1
+    path = root / SCHEMA
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema["properties"]["best"]["maximum"] = "a hundred"  # the metaschema wants a number
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    assert row_errors(root) == []  # not used: json-schema-in-sync says it is not the derived one
+    assert len(checked) == 2

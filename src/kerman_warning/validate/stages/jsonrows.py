@@ -8,7 +8,7 @@ import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..._conventions import json_schema_path
+from ..._conventions import json_schema_path, row_json_schema
 from ..._csv import raw_bytes
 from ..._limits import MAX_JSON_BYTES
 from ..._package import parse_json, read_contained
@@ -47,12 +47,35 @@ ROW_JSON_SCHEMA = declare(
 
 
 @lru_cache(maxsize=64)
-def _checked(data: bytes) -> dict[str, Any]:
-    """A row JSON Schema, parsed and checked against the metaschema once per process."""
+def _parsed(data: bytes) -> dict[str, Any]:
+    """A row JSON Schema, parsed once per process."""
+    schema: dict[str, Any] = parse_json(data)
+    return schema
+
+
+@lru_cache(maxsize=64)
+def _check(data: bytes) -> None:
+    """A row JSON Schema checked against the 2020-12 metaschema once per process."""
     import jsonschema
 
-    schema = parse_json(data)
-    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator.check_schema(_parsed(data))
+
+
+def _derived(table: Table) -> dict[str, Any] | None:
+    """The row JSON Schema `build` writes for the table (None if its Table Schema has none)."""
+    try:
+        return row_json_schema(table.name, table.resource, table.schema)
+    except Exception:  # a broken Table Schema: stage 1 reports it
+        return None
+
+
+def _checked(data: bytes, table: Table) -> dict[str, Any]:
+    """A row JSON Schema, parsed; checked against the metaschema unless it is exactly the one
+    `build` derives from the Table Schema (tests/test_tableschema.py checks those), since the
+    metaschema's dynamic references make that check the slowest step of a small package."""
+    schema = _parsed(data)
+    if schema != _derived(table):
+        _check(data)
     return schema
 
 
@@ -66,7 +89,7 @@ class RowSchema:
         relative = json_schema_path(table.name)
         try:
             data = read_contained(ctx.root, relative, MAX_JSON_BYTES, "MAX_JSON_BYTES")
-            schema = _checked(data)
+            schema = _checked(data, table)
         except Exception:  # missing, a FIFO, a link out, too large, broken: see json-schema-in-sync
             return
         self.schema_digest = hashlib.sha256(data).digest()
