@@ -791,6 +791,33 @@ def test_the_character_policy_holds_both_ways_in_the_validator(package_copy: Pat
     assert flagged == refused_lines
 
 
+def test_an_article_copy_is_searched_where_it_is_not_its_span(package_copy: Path) -> None:
+    """`exact` equal to its span in a clean text needs no search; one that differs is searched
+    (LF allowed there, ESC not), beside the span-matches-text error."""
+    exact = get_cell(package_copy, "entities", "ent-iran", "exact")
+    line = set_cell(package_copy, "entities", "ent-iran", "exact", exact + "\x1b")
+    set_cell(package_copy, "entities", "ent-kerman", "exact", "a\nb")  # LF: not a policy break
+    refresh(package_copy)
+    found = {(p.rule, p.row, p.field) for p in validate(package_copy).problems}
+    assert ("text-characters", line, "exact") in found
+    assert ("span-matches-text", line, "exact") in found
+    assert {p for p in found if p[0] == "text-characters"} == {("text-characters", line, "exact")}
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [("إيران\nطهران", True), ("إي\u00adران", False), ("می\u200cخواهم", False), ("a\x1b", False)],
+)
+def test_a_text_is_clean_without_any_character_the_policy_may_refuse(
+    text: str, clean: bool
+) -> None:
+    """A joiner makes a text unclean even where it is allowed: a span may cut it off."""
+    from types import SimpleNamespace
+
+    c: Any = SimpleNamespace(ctx=SimpleNamespace(scratch={}))
+    assert text_rules._clean(c, SimpleNamespace(doc_id="d", text=text)) is clean
+
+
 @pytest.mark.parametrize(
     ("cell", "suspect"),
     [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ... import _spans
 from ..api import Batch, Reporter, Table, plain, selected
 from ..spec import BatchCheck
 
@@ -63,6 +64,28 @@ def _in_text(c: Reporter, rows: Batch, start: str, end: str, exact: str) -> Iter
         last = np.asarray(rows.column(end).take(taken).to_numpy(), dtype=np.int64)
         inside = (first >= 0) & (first < last) & (last <= doc.length)
         yield doc, index, first, last, inside
+
+
+def span_verdicts(c: Reporter, rows: Batch, start: str, end: str, exact: str) -> list[Any]:
+    """Per trusted document of the batch: (doc, row indices, starts, ends, in-range mask, and
+    for the rows in range, whether their cell differs from its span); once per batch, shared
+    by `span-matches-text` and `text-characters`."""
+    import numpy as np
+    import pyarrow as pa
+
+    key = ("span-verdicts", exact)
+    if key not in rows.memo:
+        cells = rows.column(exact)
+        found = []
+        for doc, index, first, last, inside in _in_text(c, rows, start, end, exact):
+            wrong = np.zeros(0, dtype=np.bool_)
+            if inside.any():
+                taken = cells.take(pa.array(index[inside]))
+                wrong = _spans.mismatches(doc, first[inside], last[inside], taken)
+            found.append((doc, index, first, last, inside, wrong))
+        rows.memo[key] = found
+    verdicts: list[Any] = rows.memo[key]
+    return verdicts
 
 
 def _strings(values: tuple[str, ...]) -> Any:

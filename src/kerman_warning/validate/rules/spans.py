@@ -14,6 +14,7 @@ from ._common import (
     SPANS,
     _in_text,
     _quote,
+    span_verdicts,
 )
 
 _QUOTE_MARKS = frozenset('"«»“”„')
@@ -37,8 +38,7 @@ def span_matches_text(c: Reporter, rows: Batch) -> None:
     for start, end, exact in SPANS:
         if not rows.has("doc_id", start, end, exact):
             continue
-        cells = rows.column(exact)
-        for doc, index, first, last, inside in _in_text(c, rows, start, end, exact):
+        for doc, index, _, _, inside, wrong in span_verdicts(c, rows, start, end, exact):
             outside = index[~inside]
             c.flag(
                 rows,
@@ -51,11 +51,6 @@ def span_matches_text(c: Reporter, rows: Batch) -> None:
             )
             if inside.any():
                 kept = index[inside]
-                import pyarrow as pa
-
-                wrong = _spans.mismatches(
-                    doc, first[inside], last[inside], cells.take(pa.array(kept))
-                )
                 if wrong.any():
                     c.ctx.scratch.setdefault("span-trouble", set()).add(doc.doc_id)
                 c.flag(

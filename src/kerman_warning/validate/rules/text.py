@@ -13,7 +13,7 @@ from ..._limits import MAX_CELL_CHARS
 from ..._text import policy_pattern, suspect_pattern, text_problem
 from ..api import Batch, Reporter, Table, selected
 from ..spec import declare
-from ._common import PROVEN_BY_SPAN, _text_fields, text_fields
+from ._common import PROVEN_BY_SPAN, SPANS, _text_fields, span_verdicts, text_fields
 
 if TYPE_CHECKING:
     import numpy as np
@@ -74,22 +74,59 @@ class TextLook:
 def text_look(name: str, column: Any) -> TextLook:
     """`TextLook` of the column `name`: a cheap look at all its bytes first, then one RE2 search
     per rule over the whole column, cell by cell only where that finds something. Columns that
-    copy the article (`exact`, `cue_ar`) are checked for NFC against the article itself, and may
-    hold LF: only the rest of the policy is looked for there."""
+    copy the article (`exact`, `cue_ar`) are left to the batch: NFC is checked against the
+    article itself, and the policy on the cells that differ from their span
+    (`_copy_breaks`)."""
     import numpy as np
     import pyarrow.compute as pc
 
     none = np.zeros(0, dtype=np.int64)
-    if not may_hold_suspects(column):
+    if name in PROVEN_BY_SPAN or not may_hold_suspects(column):
         return TextLook(none, none)
     whole = _as_one(column)
-    article = name in PROVEN_BY_SPAN
     nfc = policy = none
-    if not article and pc.any(pc.match_substring_regex(whole, _nfc_unstable())).as_py():
+    if pc.any(pc.match_substring_regex(whole, _nfc_unstable())).as_py():
         nfc = selected(pc.match_substring_regex(column, _nfc_unstable()))
-    if pc.any(pc.match_substring_regex(whole, suspect_pattern(line_breaks=article))).as_py():
-        policy = selected(pc.match_substring_regex(column, policy_pattern(line_breaks=article)))
+    if pc.any(pc.match_substring_regex(whole, suspect_pattern())).as_py():
+        policy = selected(pc.match_substring_regex(column, policy_pattern()))
     return TextLook(nfc, policy)
+
+
+def _copy_breaks(c: Reporter, rows: Batch, name: str) -> Ints:
+    """Rows of a column that copies the article whose cell breaks the policy (LF allowed). A
+    cell equal to its span in a document with no character the policy may refuse holds none
+    either; every other cell is searched, cell by cell."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = rows.column(name)
+    unproven = np.ones(len(column), dtype=np.bool_)
+    spans = [(start, end) for start, end, exact in SPANS if exact == name]
+    if spans and rows.has("doc_id", *spans[0], name):
+        for doc, index, _, _, inside, wrong in span_verdicts(c, rows, *spans[0], name):
+            if _clean(c, doc):
+                unproven[index[inside][~wrong]] = False
+    check = np.flatnonzero(unproven)
+    if len(check) == 0:
+        return check.astype(np.int64)
+    pattern = policy_pattern(line_breaks=True)
+    found = selected(pc.match_substring_regex(column.take(pa.array(check)), pattern))
+    return check[found].astype(np.int64)
+
+
+def _clean(c: Reporter, doc: Any) -> bool:
+    """Whether a document's text holds no character the policy may refuse where LF is allowed
+    (nor a joiner, which a span could cut off from its neighbours); once per run."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    known: dict[str, bool] = c.ctx.scratch.setdefault("clean-texts", {})
+    if doc.doc_id not in known:
+        text = pa.array([doc.text], pa.string())
+        found = pc.match_substring_regex(text, suspect_pattern(line_breaks=True))
+        known[doc.doc_id] = not found[0].as_py()
+    return known[doc.doc_id]
 
 
 def may_hold_suspects(column: Any) -> bool:
@@ -227,7 +264,7 @@ def text_characters(c: Reporter, rows: Batch) -> None:
         c.flag(
             rows,
             name,
-            _looked(rows, name).policy_breaks,
+            _copy_breaks(c, rows, name) if copies_article else _looked(rows, name).policy_breaks,
             lambda i, n=name, lf=copies_article: (
                 f"{text_problem(str(rows.value(n, i)), line_breaks=lf)}; expected text without "
                 "controls or invisible characters (see docs/limits.md)"
